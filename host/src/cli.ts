@@ -1,0 +1,70 @@
+import { parseArgs } from "node:util";
+import { type KernelConfig, loadConfig } from "@crealia/kernel";
+import { pluginNewCommand } from "./commands/plugin-new.js";
+import { pluginsListCommand } from "./commands/plugins-list.js";
+import { migrateCommand, startCommand, workerCommand } from "./commands/start.js";
+
+const USAGE = `Usage: crealia <command>
+
+Commands:
+  start                    server and job workers in one process
+  worker [--queues a,b]    job workers only (queues are plugin ids; all when omitted)
+  migrate                  run kernel and plugin migrations, then exit
+  plugins list [--json]    each installed plugin's state, and the reason for one left out
+  plugin new <id>          scaffold a plugin under plugins/<id>
+
+Configuration comes from the environment: PORT, HOST, DATABASE_URL (else PGlite in ./.crealia/db),
+REDIS_URL (else in-process jobs), S3_BUCKET/S3_ENDPOINT/S3_REGION/S3_ACCESS_KEY_ID/S3_SECRET_ACCESS_KEY
+(else ./.crealia/blobs), CREALIA_HOME, CREALIA_PLUGIN_DIRS, LOG_LEVEL.
+`;
+
+function config(): KernelConfig {
+  try {
+    return loadConfig();
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(2);
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { queues: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+  });
+  const [command, sub, arg] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(USAGE);
+    return command ? 0 : 2;
+  }
+  switch (command) {
+    case "start":
+      await startCommand(config());
+      return -1;
+    case "worker":
+      await workerCommand(config(), values.queues?.split(",").map((q) => q.trim()).filter(Boolean));
+      return -1;
+    case "migrate":
+      return migrateCommand(config());
+    case "plugins":
+      if (sub === "list") return pluginsListCommand(config(), Boolean(values.json));
+      break;
+    case "plugin":
+      if (sub === "new" && arg) return pluginNewCommand(arg);
+      break;
+  }
+  process.stderr.write(`Unknown command "${positionals.join(" ")}".\n\n${USAGE}`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    // -1: a long-running command; the process lives until a signal stops it.
+    if (code >= 0) process.exit(code);
+  },
+  (err) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,15 @@
+export { Kernel, KERNEL_VERSION } from "./kernel.js";
+export type { KernelOptions } from "./kernel.js";
+export { loadConfig } from "./config.js";
+export type { KernelConfig } from "./config.js";
+export { discoverPlugins, readPluginPackage } from "./plugins/discovery.js";
+export type { DiscoveredPlugin, DiscoveryResult, InvalidPlugin } from "./plugins/discovery.js";
+export { resolvePlugins } from "./plugins/resolution.js";
+export type { PluginStatus } from "./plugins/plugin-status.js";
+export { validateManifest } from "./plugins/manifest-validation.js";
+export { openDatabase } from "./db/database.js";
+export type { Database } from "./db/database.js";
+export { createLogger } from "./logger.js";
+export { KERNEL_ERRORS, kernelError } from "./errors.js";
+export { HeaderIdentityResolver, LocalIdentityResolver } from "./identity/identity-resolver.js";
+export type { IdentityResolver } from "./identity/identity-resolver.js";

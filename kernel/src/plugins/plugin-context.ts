@@ -1,0 +1,174 @@
+import type { Knex } from "knex";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import { Counter, Gauge, Histogram } from "prom-client";
+import { quoteIdent } from "../db/database.js";
+import { kernelError } from "../errors.js";
+import type { EventBus } from "../events/event-bus.js";
+import type { SchemaRegistry } from "../graphql/schema-registry.js";
+import type { JobService } from "../jobs/job-service.js";
+import { pluginLogger } from "../logger.js";
+import type { PluginContext, PluginStorage } from "../sdk/context.js";
+import type { GraphQLResolvers, JobProcessor } from "../sdk/context.js";
+import type { PluginManifest } from "../sdk/manifest.js";
+import type { BlobStore } from "../storage/blob-store.js";
+import { scopedKey } from "../storage/blob-store.js";
+import type { TenantService } from "../tenancy/tenant-service.js";
+import type { ExtensionRegistry } from "./extension-registry.js";
+import { createHttpRecorder } from "./http-recorder.js";
+
+export interface KernelServices {
+  db: Knex;
+  blobs: BlobStore;
+  jobs: JobService;
+  events: EventBus;
+  extensions: ExtensionRegistry;
+  schema: SchemaRegistry;
+  tenants: TenantService;
+  metrics: Registry;
+  log: Logger;
+  graphqlPublish: (topic: string, payload: unknown) => Promise<void>;
+  settingsFor: (pluginId: string, tenantId: string) => Promise<Record<string, unknown>>;
+}
+
+/** What `setup` registered, held back until it returns so a failed plugin leaves nothing behind. */
+export interface StagedPlugin {
+  ctx: PluginContext;
+  http: ReturnType<typeof createHttpRecorder>;
+  graphql: { typeDefs: string; resolvers: GraphQLResolvers }[];
+  processors: { type: string; processor: JobProcessor }[];
+  declaredPoints: string[];
+  contributions: { pointId: string; value: unknown }[];
+  stopHooks: (() => void | Promise<void>)[];
+}
+
+function can(manifest: PluginManifest, permission: string): boolean {
+  return (manifest.permissions ?? []).includes(permission);
+}
+
+function denied(manifest: PluginManifest, what: string, permission: string) {
+  return kernelError("KERNEL_CAPABILITY_DENIED", `${manifest.id} cannot ${what}: its manifest does not ask for "${permission}"`);
+}
+
+/** Builds the capability context for one plugin, every capability scoped to it and checked against its manifest. */
+export function createPluginContext(manifest: PluginManifest, schema: string, role: string, k: KernelServices): StagedPlugin {
+  const log = k.log.child({ plugin: manifest.id });
+  const http = createHttpRecorder();
+  const staged: Omit<StagedPlugin, "ctx"> = { http, graphql: [], processors: [], declaredPoints: [], contributions: [], stopHooks: [] };
+  const prefix = (tenantId: string) => {
+    if (!/^[0-9a-f-]{36}$/.test(tenantId)) throw kernelError("KERNEL_VALIDATION", `"${tenantId}" is not a tenant id`);
+    return `tenants/${tenantId}/plugins/${manifest.id}`;
+  };
+  const canRead = () => can(manifest, "storage.read") || can(manifest, "storage.write");
+
+  const storage: PluginStorage = {
+    async put(tenantId, key, body, options) {
+      if (!can(manifest, "storage.write")) throw denied(manifest, "write blobs", "storage.write");
+      const info = await k.blobs.put(scopedKey(prefix(tenantId), key), body, options);
+      return { ...info, key };
+    },
+    async get(tenantId, key) {
+      if (!canRead()) throw denied(manifest, "read blobs", "storage.read");
+      return k.blobs.get(scopedKey(prefix(tenantId), key));
+    },
+    async getBuffer(tenantId, key) {
+      const stream = await storage.get(tenantId, key);
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(Buffer.from(chunk));
+      return Buffer.concat(chunks);
+    },
+    async exists(tenantId, key) {
+      if (!canRead()) throw denied(manifest, "read blobs", "storage.read");
+      return k.blobs.exists(scopedKey(prefix(tenantId), key));
+    },
+    async delete(tenantId, key) {
+      if (!can(manifest, "storage.write")) throw denied(manifest, "delete blobs", "storage.write");
+      await k.blobs.delete(scopedKey(prefix(tenantId), key));
+    },
+    async list(tenantId, sub) {
+      if (!canRead()) throw denied(manifest, "list blobs", "storage.read");
+      const base = prefix(tenantId);
+      const items = await k.blobs.list(sub ? scopedKey(base, sub) : base);
+      return items.map((i) => ({ ...i, key: i.key.slice(base.length + 1) }));
+    },
+  };
+
+  const metricName = (name: string) => `crealia_plugin_${manifest.id.replaceAll("-", "_")}_${name}`;
+
+  const ctx: PluginContext = {
+    manifest: Object.freeze(structuredClone(manifest)),
+    http: http.http,
+    graphql: {
+      extend(typeDefs, resolvers = {}) {
+        staged.graphql.push({ typeDefs, resolvers });
+      },
+      publish: (topic, payload) => k.graphqlPublish(`${manifest.id}:${topic}`, payload),
+      subscribe: (topic) => (_root, _args, context) => context.pubsub.subscribe(`${manifest.id}:${topic}`),
+    },
+    db: {
+      schema,
+      transaction(fn, options) {
+        return k.db.transaction(async (trx) => {
+          await trx.raw(`set local role ${quoteIdent(role)}`);
+          await trx.raw(`set local search_path to ${quoteIdent(schema)}, public`);
+          if (options?.tenantId) await trx.raw("select set_config('crealia.tenant_id', ?, true)", [options.tenantId]);
+          return fn(trx);
+        });
+      },
+    },
+    storage,
+    jobs: {
+      process(type, processor) {
+        if (!manifest.jobs?.[type]) throw kernelError("KERNEL_CAPABILITY_DENIED", `${manifest.id} cannot process "${type}": it is not in the manifest's "jobs"`);
+        if (staged.processors.some((p) => p.type === type)) throw kernelError("KERNEL_CAPABILITY_DENIED", `job type "${type}" already has a processor: exactly one is allowed`);
+        staged.processors.push({ type, processor: processor as JobProcessor });
+      },
+      async enqueue(type, payload, options) {
+        if (!can(manifest, "jobs.enqueue")) throw denied(manifest, "enqueue jobs", "jobs.enqueue");
+        return k.jobs.enqueue(manifest.id, type, payload, options) as never;
+      },
+      get: (jobId, tenantId) => k.jobs.store.get(jobId, tenantId),
+      cancel: (jobId, tenantId) => k.jobs.cancel(jobId, tenantId),
+    },
+    events: {
+      async publish(type, payload, meta) {
+        if (!(manifest.events ?? []).includes(type)) throw kernelError("KERNEL_CAPABILITY_DENIED", `${manifest.id} cannot publish "${type}": it is not in the manifest's "events"`);
+        await k.events.publish({ type, source: manifest.id, tenantId: meta.tenantId, payload });
+      },
+      subscribe(type, handler) {
+        const off = k.events.subscribe(type, (e) => handler(e.payload, { tenantId: e.tenantId, source: e.source }));
+        staged.stopHooks.push(off);
+        return off;
+      },
+    },
+    extensions: {
+      declare(pointId) {
+        if (!(manifest.extensionPoints ?? []).includes(pointId)) throw kernelError("KERNEL_CAPABILITY_DENIED", `${manifest.id} cannot declare "${pointId}": it is not in the manifest's "extensionPoints"`);
+        staged.declaredPoints.push(pointId);
+        return k.extensions.declare(manifest.id, pointId);
+      },
+      contribute(pointId, value) {
+        if (!(manifest.contributes ?? []).includes(pointId)) throw kernelError("KERNEL_CAPABILITY_DENIED", `${manifest.id} cannot contribute to "${pointId}": it is not in the manifest's "contributes"`);
+        staged.contributions.push({ pointId, value });
+      },
+    },
+    settings: { get: (tenantId) => k.settingsFor(manifest.id, tenantId) as never },
+    log: pluginLogger(log),
+    metrics: {
+      counter: (name, help, labelNames = []) => {
+        const m = new Counter({ name: metricName(name), help, labelNames, registers: [k.metrics] });
+        return { inc: (labels = {}, value = 1) => m.inc(labels, value) };
+      },
+      gauge: (name, help, labelNames = []) => {
+        const m = new Gauge({ name: metricName(name), help, labelNames, registers: [k.metrics] });
+        return { set: (value, labels = {}) => m.set(labels, value) };
+      },
+      histogram: (name, help, labelNames = []) => {
+        const m = new Histogram({ name: metricName(name), help, labelNames, registers: [k.metrics] });
+        return { observe: (value, labels = {}) => m.observe(labels, value) };
+      },
+    },
+    lifecycle: { onStop: (fn) => void staged.stopHooks.push(fn) },
+  };
+  return { ctx, ...staged };
+}
