@@ -4,7 +4,14 @@ export default defineConfig({
   ssr: { resolve: { conditions: ["source"] } },
   resolve: { conditions: ["source"] },
   test: {
-    include: ["kernel/test/**/*.test.ts", "host/test/**/*.test.ts", "plugins/*/test/**/*.test.ts", "marketplace/test/**/*.test.ts", "models/test/**/*.test.ts", "ui/test/**/*.test.ts"],
+    include: [
+      "kernel/test/**/*.test.ts",
+      "host/test/**/*.test.ts",
+      "plugins/*/test/**/*.test.ts",
+      "marketplace/test/**/*.test.ts",
+      "models/test/**/*.test.ts",
+      "ui/test/**/*.test.ts",
+    ],
     env: { CREALIA_SOURCE: "1", NODE_ENV: "test" },
     testTimeout: 30_000,
     hookTimeout: 60_000,

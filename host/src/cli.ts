@@ -43,7 +43,13 @@ async function main(argv: string[]): Promise<number> {
       await startCommand(config());
       return -1;
     case "worker":
-      await workerCommand(config(), values.queues?.split(",").map((q) => q.trim()).filter(Boolean));
+      await workerCommand(
+        config(),
+        values.queues
+          ?.split(",")
+          .map((q) => q.trim())
+          .filter(Boolean),
+      );
       return -1;
     case "migrate":
       return migrateCommand(config());

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { type DiscoveryResult, Kernel, type KernelConfig, type KernelOptions, discoverPlugins } from "@crealia/kernel";
+import { type DiscoveryResult, discoverPlugins, Kernel, type KernelConfig, type KernelOptions } from "@crealia/kernel";
 
 /** Where plugins are looked for: the workspace's `plugins/` and each configured plugin folder. */
 export function pluginRoots(config: KernelConfig, cwd = process.cwd()): string[] {

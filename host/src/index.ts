@@ -1,2 +1,2 @@
-export { createHost, discover, pluginRoots, stopOnSignals } from "./host.js";
 export { scaffoldFiles } from "./commands/plugin-new.js";
+export { createHost, discover, pluginRoots, stopOnSignals } from "./host.js";

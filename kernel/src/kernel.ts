@@ -4,14 +4,14 @@ import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import mercurius from "mercurius";
-import { Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { KernelConfig } from "./config.js";
 import { type Database, openDatabase } from "./db/database.js";
 import { KERNEL_SCHEMA, kernelMigrations } from "./db/kernel-migrations.js";
 import { runMigrations } from "./db/migrator.js";
 import { kernelError } from "./errors.js";
 import { EventBus } from "./events/event-bus.js";
-import { SchemaRegistry, camelCase } from "./graphql/schema-registry.js";
+import { camelCase, SchemaRegistry } from "./graphql/schema-registry.js";
 import { installErrorHandling } from "./http/error-handler.js";
 import { AJV_OPTIONS } from "./http/fastify-options.js";
 import { installHttpMetrics } from "./http/http-metrics.js";
@@ -22,7 +22,7 @@ import { InProcessTransport } from "./jobs/in-process-transport.js";
 import { JobService } from "./jobs/job-service.js";
 import { JobStore } from "./jobs/job-store.js";
 import type { JobTransport } from "./jobs/transport.js";
-import { type Logger, createLogger } from "./logger.js";
+import { createLogger, type Logger } from "./logger.js";
 import type { DiscoveryResult } from "./plugins/discovery.js";
 import { ExtensionRegistry } from "./plugins/extension-registry.js";
 import type { KernelServices } from "./plugins/plugin-context.js";
@@ -71,18 +71,16 @@ export class Kernel {
   ) {
     this.db = db;
     this.log = options.logger ?? createLogger(options.config.logLevel);
-    const transport: JobTransport = options.config.redisUrl
-      ? new BullMqTransport(options.config.redisUrl, options.queuePrefix)
-      : new InProcessTransport();
+    const transport: JobTransport = options.config.redisUrl ? new BullMqTransport(options.config.redisUrl, options.queuePrefix) : new InProcessTransport();
     this.jobs = new JobService(new JobStore(db.knex), transport, this.log.child({ component: "jobs" }));
     this.tenants = new TenantService(db.knex, () => this.runtime.manifests);
     this.events = new EventBus((err, event) => this.log.error({ err, event: event.type }, "event handler threw"));
     this.app = Fastify({
       loggerInstance: this.log as unknown as FastifyBaseLogger,
-      genReqId: (req) => (typeof req.headers["x-request-id"] === "string" && req.headers["x-request-id"].length <= 128 ? req.headers["x-request-id"] : randomUUID()),
+      genReqId: (req) =>
+        typeof req.headers["x-request-id"] === "string" && req.headers["x-request-id"].length <= 128 ? req.headers["x-request-id"] : randomUUID(),
       requestIdHeader: false,
       ajv: AJV_OPTIONS,
-      disableRequestLogging: process.env.NODE_ENV === "test",
     });
     this.services = {
       db: db.knex,
@@ -103,9 +101,7 @@ export class Kernel {
   }
 
   static async create(options: KernelOptions): Promise<Kernel> {
-    const db =
-      options.database ??
-      (await openDatabase({ url: options.config.databaseUrl, dataDir: path.join(options.config.home, "db") }));
+    const db = options.database ?? (await openDatabase({ url: options.config.databaseUrl, dataDir: path.join(options.config.home, "db") }));
     return new Kernel(options, db);
   }
 
@@ -193,7 +189,11 @@ export class Kernel {
         kernel: () => ({ version: KERNEL_VERSION, sdkVersion: SDK_VERSION, plugins: this.runtime.list() }),
       },
       Mutation: { _kernelPing: () => true },
-      Subscription: { _kernelHeartbeat: { subscribe: (_: unknown, __: unknown, ctx: { pubsub: { subscribe(t: string): unknown } }) => ctx.pubsub.subscribe("kernel:heartbeat") } },
+      Subscription: {
+        _kernelHeartbeat: {
+          subscribe: (_: unknown, __: unknown, ctx: { pubsub: { subscribe(t: string): unknown } }) => ctx.pubsub.subscribe("kernel:heartbeat"),
+        },
+      },
     };
     for (const part of this.schema.pluginParts()) {
       for (const [typeName, fields] of Object.entries(part.resolvers)) {

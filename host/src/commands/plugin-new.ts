@@ -170,6 +170,8 @@ export function pluginNewCommand(id: string, root = path.resolve(process.cwd(), 
     mkdirSync(path.dirname(full), { recursive: true });
     writeFileSync(full, content);
   }
-  process.stdout.write(`Created ${path.relative(process.cwd(), dir) || dir}. Next:\n  npm install            # links the new workspace package\n  npx vitest run ${path.relative(process.cwd(), dir)}\n`);
+  process.stdout.write(
+    `Created ${path.relative(process.cwd(), dir) || dir}. Next:\n  npm install            # links the new workspace package\n  npx vitest run ${path.relative(process.cwd(), dir)}\n`,
+  );
   return 0;
 }

@@ -1,5 +1,5 @@
 import type { KernelConfig, PluginStatus } from "@crealia/kernel";
-import { Kernel, createLogger } from "@crealia/kernel";
+import { createLogger, Kernel } from "@crealia/kernel";
 import { discover } from "../host.js";
 
 export function printPluginTable(plugins: PluginStatus[], out: NodeJS.WritableStream) {
@@ -19,7 +19,14 @@ export async function pluginsListCommand(config: KernelConfig, json: boolean) {
   await kernel.start();
   const plugins = kernel.plugins();
   await kernel.stop();
-  if (json) process.stdout.write(`${JSON.stringify(plugins.map(({ dir: _d, ...p }) => p), null, 2)}\n`);
+  if (json)
+    process.stdout.write(
+      `${JSON.stringify(
+        plugins.map(({ dir: _d, ...p }) => p),
+        null,
+        2,
+      )}\n`,
+    );
   else printPluginTable(plugins, process.stdout);
   return plugins.some((p) => p.state === "failed") ? 1 : 0;
 }

@@ -21,7 +21,7 @@ export async function openDatabase(options: { url: string | null; dataDir: strin
   const pglite = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
   await pglite.waitReady;
   // One PGlite is one session: a pool of one keeps transactions from interleaving on it.
-  const db = knex({ client: ClientPgLite, dialect: "postgres", connection: { pglite } as never, pool: { min: 1, max: 1 } });
+  const db = knex({ client: ClientPgLite, dialect: "postgres", connection: { pglite } as never });
   return {
     knex: db,
     kind: "pglite",

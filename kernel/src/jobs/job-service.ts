@@ -100,7 +100,7 @@ export class JobService {
 
   async cancel(jobId: string, tenantId: string): Promise<JobRecord | null> {
     const job = await this.store.cancel(jobId, tenantId);
-    this.running.get(jobId)?.abort(new Error("job cancelled"));
+    if (job?.status === "cancelled") this.running.get(jobId)?.abort(new Error("job cancelled"));
     this.emit(job);
     return job;
   }
@@ -137,7 +137,9 @@ export class JobService {
     if (!job) return; // cancelled or already finished
     const t = this.types.get(job.type);
     if (!t?.processor) {
-      this.emit(await this.store.finish(jobId, "failed", { error: { code: "KERNEL_JOB_TYPE_UNKNOWN", message: `no processor for "${job.type}" on this worker` } }));
+      this.emit(
+        await this.store.finish(jobId, "failed", { error: { code: "KERNEL_JOB_TYPE_UNKNOWN", message: `no processor for "${job.type}" on this worker` } }),
+      );
       throw new NonRetryableJobError(`no processor for ${job.type}`);
     }
     this.emit(job);

@@ -75,15 +75,9 @@ export class JobStore {
       max_attempts: job.maxAttempts,
       run_at: job.runAt,
     };
-    const inserted: JobRow[] = await this.db(TABLE)
-      .insert(row)
-      .onConflict(["tenant_id", "type", "idempotency_key"])
-      .ignore()
-      .returning("*");
+    const inserted: JobRow[] = await this.db(TABLE).insert(row).onConflict(["tenant_id", "type", "idempotency_key"]).ignore().returning("*");
     if (inserted[0]) return { record: toRecord(inserted[0]), created: true };
-    const existing: JobRow = await this.db(TABLE)
-      .where({ tenant_id: job.tenantId, type: job.type, idempotency_key: job.idempotencyKey })
-      .first();
+    const existing: JobRow = await this.db(TABLE).where({ tenant_id: job.tenantId, type: job.type, idempotency_key: job.idempotencyKey }).first();
     return { record: toRecord(existing), created: false };
   }
 
@@ -105,10 +99,7 @@ export class JobStore {
   }
 
   async setProgress(id: string, progress: number): Promise<JobRecord | null> {
-    const rows: JobRow[] = await this.db(TABLE)
-      .where({ id, status: "running" })
-      .update({ progress, updated_at: this.db.fn.now() })
-      .returning("*");
+    const rows: JobRow[] = await this.db(TABLE).where({ id, status: "running" }).update({ progress, updated_at: this.db.fn.now() }).returning("*");
     return rows[0] ? toRecord(rows[0]) : null;
   }
 

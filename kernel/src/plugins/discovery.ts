@@ -46,7 +46,13 @@ export function readPluginPackage(dir: string): DiscoveredPlugin | InvalidPlugin
   try {
     pkg = JSON.parse(readFileSync(pkgPath, "utf8"));
   } catch (err) {
-    return { dir, packageName: path.basename(dir), id: path.basename(dir), version: "?", problems: [`package.json is not valid JSON: ${(err as Error).message}`] };
+    return {
+      dir,
+      packageName: path.basename(dir),
+      id: path.basename(dir),
+      version: "?",
+      problems: [`package.json is not valid JSON: ${(err as Error).message}`],
+    };
   }
   if (pkg.crealia === undefined) return null;
   const packageName = pkg.name ?? path.basename(dir);
@@ -64,7 +70,13 @@ export function readPluginPackage(dir: string): DiscoveredPlugin | InvalidPlugin
     };
   }
   if (pkg.version && checked.manifest.version !== pkg.version) {
-    return { dir, packageName, id: checked.manifest.id, version: checked.manifest.version, problems: [`manifest version ${checked.manifest.version} differs from package.json version ${pkg.version}`] };
+    return {
+      dir,
+      packageName,
+      id: checked.manifest.id,
+      version: checked.manifest.version,
+      problems: [`manifest version ${checked.manifest.version} differs from package.json version ${pkg.version}`],
+    };
   }
   return { dir, packageName, manifest: checked.manifest };
 }

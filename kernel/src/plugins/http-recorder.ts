@@ -39,7 +39,8 @@ export function createHttpRecorder(): { http: PluginHttp; replay(scope: FastifyI
   }
   return {
     http: http as unknown as PluginHttp,
-    routeCount: () => calls.filter((c) => !["addHook", "addSchema", "decorateRequest", "decorateReply", "setErrorHandler", "addContentTypeParser"].includes(c.method)).length,
+    routeCount: () =>
+      calls.filter((c) => !["addHook", "addSchema", "decorateRequest", "decorateReply", "setErrorHandler", "addContentTypeParser"].includes(c.method)).length,
     replay(scope) {
       sealed = true;
       for (const call of calls) (scope[call.method] as (...a: unknown[]) => unknown).apply(scope, call.args);

@@ -28,7 +28,10 @@ export function validateManifest(data: unknown): { manifest: PluginManifest; pro
   own("jobs", Object.keys(m.jobs ?? {}));
   own("extensionPoints", m.extensionPoints ?? []);
   own("events", m.events ?? []);
-  own("providesPermissions", (m.providesPermissions ?? []).map((p) => p.name));
+  own(
+    "providesPermissions",
+    (m.providesPermissions ?? []).map((p) => p.name),
+  );
   for (const point of m.contributes ?? []) {
     const owner = point.split(".")[0] as string;
     if (owner === m.id) problems.push(`contributes: "${point}" is this plugin's own extension point`);

@@ -8,8 +8,7 @@ import type { EventBus } from "../events/event-bus.js";
 import type { SchemaRegistry } from "../graphql/schema-registry.js";
 import type { JobService } from "../jobs/job-service.js";
 import { pluginLogger } from "../logger.js";
-import type { PluginContext, PluginStorage } from "../sdk/context.js";
-import type { GraphQLResolvers, JobProcessor } from "../sdk/context.js";
+import type { GraphQLResolvers, JobProcessor, PluginContext, PluginStorage } from "../sdk/context.js";
 import type { PluginManifest } from "../sdk/manifest.js";
 import type { BlobStore } from "../storage/blob-store.js";
 import { scopedKey } from "../storage/blob-store.js";
@@ -119,8 +118,10 @@ export function createPluginContext(manifest: PluginManifest, schema: string, ro
     storage,
     jobs: {
       process(type, processor) {
-        if (!manifest.jobs?.[type]) throw kernelError("KERNEL_CAPABILITY_DENIED", `${manifest.id} cannot process "${type}": it is not in the manifest's "jobs"`);
-        if (staged.processors.some((p) => p.type === type)) throw kernelError("KERNEL_CAPABILITY_DENIED", `job type "${type}" already has a processor: exactly one is allowed`);
+        if (!manifest.jobs?.[type])
+          throw kernelError("KERNEL_CAPABILITY_DENIED", `${manifest.id} cannot process "${type}": it is not in the manifest's "jobs"`);
+        if (staged.processors.some((p) => p.type === type))
+          throw kernelError("KERNEL_CAPABILITY_DENIED", `job type "${type}" already has a processor: exactly one is allowed`);
         staged.processors.push({ type, processor: processor as JobProcessor });
       },
       async enqueue(type, payload, options) {
@@ -132,7 +133,8 @@ export function createPluginContext(manifest: PluginManifest, schema: string, ro
     },
     events: {
       async publish(type, payload, meta) {
-        if (!(manifest.events ?? []).includes(type)) throw kernelError("KERNEL_CAPABILITY_DENIED", `${manifest.id} cannot publish "${type}": it is not in the manifest's "events"`);
+        if (!(manifest.events ?? []).includes(type))
+          throw kernelError("KERNEL_CAPABILITY_DENIED", `${manifest.id} cannot publish "${type}": it is not in the manifest's "events"`);
         await k.events.publish({ type, source: manifest.id, tenantId: meta.tenantId, payload });
       },
       subscribe(type, handler) {
@@ -143,12 +145,14 @@ export function createPluginContext(manifest: PluginManifest, schema: string, ro
     },
     extensions: {
       declare(pointId) {
-        if (!(manifest.extensionPoints ?? []).includes(pointId)) throw kernelError("KERNEL_CAPABILITY_DENIED", `${manifest.id} cannot declare "${pointId}": it is not in the manifest's "extensionPoints"`);
+        if (!(manifest.extensionPoints ?? []).includes(pointId))
+          throw kernelError("KERNEL_CAPABILITY_DENIED", `${manifest.id} cannot declare "${pointId}": it is not in the manifest's "extensionPoints"`);
         staged.declaredPoints.push(pointId);
         return k.extensions.declare(manifest.id, pointId);
       },
       contribute(pointId, value) {
-        if (!(manifest.contributes ?? []).includes(pointId)) throw kernelError("KERNEL_CAPABILITY_DENIED", `${manifest.id} cannot contribute to "${pointId}": it is not in the manifest's "contributes"`);
+        if (!(manifest.contributes ?? []).includes(pointId))
+          throw kernelError("KERNEL_CAPABILITY_DENIED", `${manifest.id} cannot contribute to "${pointId}": it is not in the manifest's "contributes"`);
         staged.contributions.push({ pointId, value });
       },
     },

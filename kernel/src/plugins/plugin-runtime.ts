@@ -1,21 +1,20 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import type { FastifyInstance } from "fastify";
+import { Ajv } from "ajv";
 import Fastify from "fastify";
 import type { Logger } from "pino";
-import { Ajv } from "ajv";
-import { ensurePluginSchema } from "../db/plugin-schemas.js";
 import { runMigrations } from "../db/migrator.js";
+import { ensurePluginSchema } from "../db/plugin-schemas.js";
 import { kernelError } from "../errors.js";
+import { AJV_OPTIONS } from "../http/fastify-options.js";
+import type { DefinedPlugin } from "../sdk/define-plugin.js";
 import type { PluginManifest } from "../sdk/manifest.js";
 import { SDK_VERSION } from "../sdk/version.js";
-import type { DefinedPlugin } from "../sdk/define-plugin.js";
 import type { DiscoveredPlugin, DiscoveryResult } from "./discovery.js";
 import { createPluginContext, type KernelServices, type StagedPlugin } from "./plugin-context.js";
 import { loadPluginMigrations, loadPluginModule } from "./plugin-loader.js";
 import type { PluginPhase, PluginStatus } from "./plugin-status.js";
 import { resolvePlugins } from "./resolution.js";
-import { AJV_OPTIONS } from "../http/fastify-options.js";
 
 export interface StartedPlugin {
   plugin: DiscoveredPlugin;
@@ -95,7 +94,8 @@ export class PluginRuntime {
       await this.commit(plugin, staged, options.mount);
       this.started.push({ plugin, staged });
       this.statuses.set(m.id, { ...this.ident(plugin), state: "started" });
-      await this.k.db("kernel.plugins")
+      await this.k
+        .db("kernel.plugins")
         .insert({ id: m.id, version: m.version, state: "installed" })
         .onConflict("id")
         .merge({ version: m.version, state: "installed", reason: null, updated_at: this.k.db.fn.now() });
@@ -147,7 +147,10 @@ export class PluginRuntime {
     for (const metric of this.k.metrics.getMetricsAsArray()) {
       if (metric.name.startsWith(prefix)) this.k.metrics.removeSingleMetric(metric.name);
     }
-    for (const off of staged?.stopHooks ?? []) void Promise.resolve().then(off).catch(() => {});
+    for (const off of staged?.stopHooks ?? [])
+      void Promise.resolve()
+        .then(off)
+        .catch(() => {});
   }
 
   private loadSettingsSchema(plugin: DiscoveredPlugin) {

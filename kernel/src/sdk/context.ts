@@ -172,11 +172,7 @@ export interface PluginMetrics {
   /** Metric names are prefixed `crealia_plugin_<id>_`. */
   counter(name: string, help: string, labelNames?: string[]): { inc(labels?: Record<string, string>, value?: number): void };
   gauge(name: string, help: string, labelNames?: string[]): { set(value: number, labels?: Record<string, string>): void };
-  histogram(
-    name: string,
-    help: string,
-    labelNames?: string[],
-  ): { observe(value: number, labels?: Record<string, string>): void };
+  histogram(name: string, help: string, labelNames?: string[]): { observe(value: number, labels?: Record<string, string>): void };
 }
 
 export interface PluginLifecycle {

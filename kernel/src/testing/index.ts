@@ -49,8 +49,7 @@ export async function createTestKernel(options: TestKernelOptions): Promise<Test
     if ("problems" in found) discovery.invalid.push(found);
     else discovery.plugins.push(found);
   }
-  const database: Database =
-    options.database === "postgres" ? await createScratchPostgres() : await openDatabase({ url: null, dataDir: null });
+  const database: Database = options.database === "postgres" ? await createScratchPostgres() : await openDatabase({ url: null, dataDir: null });
   const config = loadConfig({ CREALIA_HOME: home, PORT: "0", LOG_LEVEL: options.logLevel ?? "silent", REDIS_URL: options.redisUrl }, home);
   const kernel = await Kernel.create({
     config,
@@ -69,7 +68,10 @@ export async function createTestKernel(options: TestKernelOptions): Promise<Test
   const defaultTenant = kernel.tenants.defaultTenant as Tenant;
 
   const inject: TestKernel["inject"] = ({ tenant, ...rest }) =>
-    kernel.app.inject({ ...rest, headers: { ...(rest.headers ?? {}), ...(tenant ? { "x-crealia-test-tenant": tenant } : {}) } }) as Promise<LightMyRequestResponse>;
+    kernel.app.inject({
+      ...rest,
+      headers: { ...(rest.headers ?? {}), ...(tenant ? { "x-crealia-test-tenant": tenant } : {}) },
+    }) as Promise<LightMyRequestResponse>;
 
   return {
     kernel,
