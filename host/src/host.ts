@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { type DiscoveryResult, discoverPlugins, Kernel, type KernelConfig, type KernelOptions } from "@crealia/kernel";
+import { registerStudio } from "./studio.js";
 
 /** Where plugins are looked for: the workspace's `plugins/` and each configured plugin folder. */
 export function pluginRoots(config: KernelConfig, cwd = process.cwd()): string[] {
@@ -14,7 +15,7 @@ export function discover(config: KernelConfig, cwd = process.cwd()): DiscoveryRe
 
 /** Composes the kernel with the installed plugins. */
 export async function createHost(config: KernelConfig, options: Partial<KernelOptions> = {}): Promise<Kernel> {
-  return Kernel.create({ config, plugins: discover(config), ...options });
+  return Kernel.create({ config, plugins: discover(config), hostRoutes: registerStudio, ...options });
 }
 
 /** Stops the kernel once on SIGINT/SIGTERM; a second signal exits at once. */

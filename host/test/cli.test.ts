@@ -55,6 +55,9 @@ test("start answers /healthz on embedded defaults, writes only under ./.crealia,
   expect(status, output).toBe(200);
   expect(Date.now() - started).toBeLessThan(10_000);
   expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+  const home = await fetch(`http://127.0.0.1:${port}/`);
+  expect(home.headers.get("content-type")).toMatch(/text\/html/);
+  expect(await home.text()).toContain("Crealia is running");
   expect(readdirSync(cwd)).toEqual([".crealia"]);
   const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
   child.kill("SIGTERM");

@@ -48,6 +48,8 @@ export interface KernelOptions {
   database?: Database;
   /** Redis key prefix for BullMQ; tests use their own. */
   queuePrefix?: string;
+  /** Routes of the host itself (the studio's files), added before the server is ready. */
+  hostRoutes?: (app: FastifyInstance, kernel: Kernel) => Promise<void>;
 }
 
 /** One kernel: database, jobs, storage, events, the plugin runtime and the HTTP/GraphQL edge. */
@@ -170,6 +172,7 @@ export class Kernel {
     });
 
     await this.registerGraphQL();
+    if (this.options.hostRoutes) await this.options.hostRoutes(this.app, this);
     await this.app.ready();
     if (mode !== "migrate" && (mode === "worker" || !this.options.queues || this.options.queues.length > 0)) {
       await this.jobs.startWorkers(this.options.queues);
