@@ -132,6 +132,9 @@ export class Kernel {
     await this.app.register(fastifySwaggerUi, { routePrefix: "/api/docs" });
     const identity = this.options.identity?.({ defaultTenantId: this.defaultTenantId }) ?? new LocalIdentityResolver(this.defaultTenantId);
     this.app.decorateRequest("identity", null as unknown as Identity);
+    this.app.addHook("onSend", async (req, reply) => {
+      reply.header("x-request-id", req.id);
+    });
     this.app.addHook("onRequest", async (req) => {
       if (!req.url.startsWith("/api/") && !req.url.startsWith("/graphql")) return;
       const who = await identity.resolve(req);

@@ -123,9 +123,18 @@ export class JobService {
     return this.started;
   }
 
-  /** Aborts running processors' signals and waits for them to wind down. */
-  async stop(): Promise<void> {
-    await this.transport.stop();
+  /**
+   * Stops taking jobs and waits for running ones; after `drainMs` their signals are aborted so
+   * processors that honour them end, and their jobs are retried elsewhere.
+   */
+  async stop(drainMs = 30_000): Promise<void> {
+    const timer = setTimeout(() => this.abortAll("worker shutting down"), drainMs);
+    timer.unref();
+    try {
+      await this.transport.stop();
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   abortAll(reason: string) {
