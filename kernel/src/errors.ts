@@ -14,6 +14,8 @@ export const KERNEL_ERRORS = {
   KERNEL_JOB_TYPE_UNKNOWN: { status: 400, description: "No started plugin declares this job type." },
   KERNEL_JOB_NOT_FOUND: { status: 404, description: "No job with this id in the caller's tenant." },
   KERNEL_CAPABILITY_DENIED: { status: 403, description: "The plugin used a capability outside its manifest." },
+  KERNEL_GRAPHQL_NAMESPACE: { status: 500, description: "A plugin's GraphQL extension breaks the namespacing rules; the plugin is left out at start." },
+  KERNEL_REQUEST: { status: 400, description: "A client error that carries no code of its own; it is sent with that error's own 4xx status." },
   KERNEL_INTERNAL: { status: 500, description: "An unexpected error; the log has the details under the request id." },
 } as const;
 

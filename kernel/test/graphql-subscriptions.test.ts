@@ -13,8 +13,10 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 /** A graphql-transport-ws client, just enough to subscribe once. */
-function subscribe(query: string): Promise<{ next: Promise<unknown>; close(): void }> {
-  const ws = new WebSocket(`${base.replace("http", "ws")}/graphql`, "graphql-transport-ws");
+function subscribe(query: string, tenant?: string): Promise<{ next: Promise<unknown>; close(): void }> {
+  const ws = new WebSocket(`${base.replace("http", "ws")}/graphql`, "graphql-transport-ws", {
+    headers: tenant ? { "x-crealia-test-tenant": tenant } : {},
+  });
   return new Promise((resolve, reject) => {
     let onNext: (v: unknown) => void;
     const next = new Promise((r) => (onNext = r));
@@ -32,8 +34,12 @@ function subscribe(query: string): Promise<{ next: Promise<unknown>; close(): vo
   });
 }
 
-test("a plugin's subscription field delivers what the plugin publishes", async () => {
+test("a plugin's subscription field delivers what the plugin publishes, to the same tenant only", async () => {
+  const other = await t.createTenant("subscriber-elsewhere");
   const sub = await subscribe("subscription { fixtureFullItemCreated { name } }");
+  const elsewhere = await subscribe("subscription { fixtureFullItemCreated { name } }", other.id);
+  let leaked: unknown = null;
+  elsewhere.next.then((p) => (leaked = p));
   const created = await fetch(`${base}/api/p/fixture-full/v1/items`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -43,4 +49,8 @@ test("a plugin's subscription field delivers what the plugin publishes", async (
   const payload = await Promise.race([sub.next, new Promise((_, rej) => setTimeout(() => rej(new Error("no event within 2 s")), 2000))]);
   sub.close();
   expect(payload).toEqual({ data: { fixtureFullItemCreated: { name: "live" } } });
+  // Another tenant's subscriber hears nothing of it.
+  await new Promise((r) => setTimeout(r, 300));
+  elsewhere.close();
+  expect(leaked).toBeNull();
 });

@@ -1,5 +1,5 @@
 import { type GraphQLSchema, Kind, buildASTSchema, extendSchema, parse } from "graphql";
-import { CrealiaError } from "../sdk/errors.js";
+import { kernelError } from "../errors.js";
 import type { GraphQLResolvers } from "../sdk/context.js";
 
 /** The kernel's base schema. Root types carry a placeholder so every plugin can `extend` all three. */
@@ -61,21 +61,21 @@ export class SchemaRegistry {
       const name = def.name.value;
       const isExtension = def.kind.endsWith("Extension");
       if (!isExtension && !name.startsWith(typePrefix)) {
-        throw new CrealiaError("KERNEL_GRAPHQL_NAMESPACE", 500, `GraphQL type "${name}" must start with "${typePrefix}"`);
+        throw kernelError("KERNEL_GRAPHQL_NAMESPACE", `GraphQL type "${name}" must start with "${typePrefix}"`);
       }
       if (isExtension && ROOTS.has(name) && def.kind === Kind.OBJECT_TYPE_EXTENSION) {
         for (const field of def.fields ?? []) {
           if (!field.name.value.startsWith(fieldPrefix)) {
-            throw new CrealiaError("KERNEL_GRAPHQL_NAMESPACE", 500, `field ${name}.${field.name.value} must start with "${fieldPrefix}"`);
+            throw kernelError("KERNEL_GRAPHQL_NAMESPACE", `field ${name}.${field.name.value} must start with "${fieldPrefix}"`);
           }
         }
       } else if (isExtension && !name.startsWith(typePrefix)) {
-        throw new CrealiaError("KERNEL_GRAPHQL_NAMESPACE", 500, `a plugin may only extend the root types or its own types, not "${name}"`);
+        throw kernelError("KERNEL_GRAPHQL_NAMESPACE", `a plugin may only extend the root types or its own types, not "${name}"`);
       }
     }
     for (const [typeName, fields] of Object.entries(part.resolvers)) {
       if (!ROOTS.has(typeName) && !typeName.startsWith(typePrefix)) {
-        throw new CrealiaError("KERNEL_GRAPHQL_NAMESPACE", 500, `resolvers for "${typeName}": a plugin resolves only root fields and its own types`);
+        throw kernelError("KERNEL_GRAPHQL_NAMESPACE", `resolvers for "${typeName}": a plugin resolves only root fields and its own types`);
       }
       void fields;
     }

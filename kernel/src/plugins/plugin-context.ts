@@ -101,8 +101,11 @@ export function createPluginContext(manifest: PluginManifest, schema: string, ro
       extend(typeDefs, resolvers = {}) {
         staged.graphql.push({ typeDefs, resolvers });
       },
-      publish: (topic, payload) => k.graphqlPublish(`${manifest.id}:${topic}`, payload),
-      subscribe: (topic) => (_root, _args, context) => context.pubsub.subscribe(`${manifest.id}:${topic}`),
+      publish: (topic, payload, meta) => k.graphqlPublish(`${meta.tenantId}:${manifest.id}:${topic}`, payload),
+      subscribe: (topic) => (_root, _args, context) => {
+        if (!context.identity) throw kernelError("KERNEL_UNAUTHENTICATED", "subscriptions need a signed-in caller");
+        return context.pubsub.subscribe(`${context.identity.tenantId}:${manifest.id}:${topic}`);
+      },
     },
     db: {
       schema,

@@ -47,10 +47,12 @@ export interface PluginGraphQL {
    * fields added to Query/Mutation/Subscription with its camelCase id (`filters…`).
    */
   extend(typeDefs: string, resolvers?: GraphQLResolvers): void;
-  /** Publishes to a subscription topic in this plugin's namespace. */
-  publish(topic: string, payload: unknown): Promise<void>;
-  /** A `subscribe` resolver for a topic in this plugin's namespace. */
-  subscribe(topic: string): (root: unknown, args: unknown, context: { pubsub: { subscribe(topic: string): unknown } }) => unknown;
+  /** Publishes to a subscription topic in this plugin's namespace; only subscribers of that tenant receive it. */
+  publish(topic: string, payload: unknown, meta: { tenantId: string }): Promise<void>;
+  /** A `subscribe` resolver for a topic in this plugin's namespace, scoped to the subscriber's tenant. */
+  subscribe(
+    topic: string,
+  ): (root: unknown, args: unknown, context: { identity?: Identity; pubsub: { subscribe(topic: string): unknown } }) => unknown;
 }
 
 export interface PluginDatabase {

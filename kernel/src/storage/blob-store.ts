@@ -1,3 +1,4 @@
+import { kernelError } from "../errors.js";
 import type { BlobInfo } from "../sdk/context.js";
 
 /** Where blobs live. Keys are built by the kernel (`tenants/<t>/plugins/<p>/…`), never taken raw from users. */
@@ -16,10 +17,7 @@ const SEGMENT = /^[A-Za-z0-9._-]+$/;
 export function scopedKey(prefix: string, key: string): string {
   const parts = key.split("/");
   if (key.length === 0 || key.length > 512 || parts.some((p) => !SEGMENT.test(p) || p === "." || p === "..")) {
-    throw Object.assign(new Error(`blob key "${key}" is not allowed: use segments of letters, digits, ".", "_" or "-"`), {
-      code: "KERNEL_VALIDATION",
-      status: 400,
-    });
+    throw kernelError("KERNEL_VALIDATION", `blob key "${key}" is not allowed: use segments of letters, digits, ".", "_" or "-"`);
   }
   return `${prefix}/${key}`;
 }
