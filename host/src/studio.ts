@@ -19,12 +19,12 @@ export async function registerStudio(app: FastifyInstance, kernel: Kernel, uiDis
   });
 }
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function statusPage(kernel: Kernel): string {
   const rows = kernel
     .plugins()
-    .map((p) => `<tr><td>${escape(p.id)}</td><td>${escape(p.version)}</td><td class="${p.state}">${p.state}</td><td>${escape(p.reason ?? "")}</td></tr>`)
+    .map((p) => `<tr><td>${escapeHtml(p.id)}</td><td>${escapeHtml(p.version)}</td><td class="${p.state}">${p.state}</td><td>${escapeHtml(p.reason ?? "")}</td></tr>`)
     .join("");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -37,8 +37,8 @@ function statusPage(kernel: Kernel): string {
 </style></head>
 <body>
   <h1>Crealia is running</h1>
-  <p>The kernel is up on ${escape(kernel.database.kind === "pglite" ? "embedded PGlite" : "PostgreSQL")} with
-  ${escape(kernel.jobs.transport.kind)} jobs. The web studio is not built into this checkout yet; meanwhile:</p>
+  <p>The kernel is up on ${escapeHtml(kernel.database.kind === "pglite" ? "embedded PGlite" : "PostgreSQL")} with
+  ${escapeHtml(kernel.jobs.transport.kind)} jobs. The web studio is not built into this checkout yet; meanwhile:</p>
   <ul>
     <li><a href="/api/docs">API reference</a> (OpenAPI, every started plugin's routes)</li>
     <li><a href="/api/kernel/plugins">Plugin states</a> and <a href="/api/ui/panels">UI panels</a> as JSON</li>

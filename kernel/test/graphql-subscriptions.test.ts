@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import WebSocket from "ws";
-import { type TestKernel, createTestKernel } from "../src/testing/index.js";
+import { createTestKernel, type TestKernel } from "../src/testing/index.js";
 import { fixture } from "./fixtures.js";
 
 let t: TestKernel;

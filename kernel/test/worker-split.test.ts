@@ -7,9 +7,9 @@ import { loadConfig } from "../src/config.js";
 import { openDatabase } from "../src/db/database.js";
 import { Kernel } from "../src/kernel.js";
 import { createLogger } from "../src/logger.js";
-import { readPluginPackage, type DiscoveredPlugin } from "../src/plugins/discovery.js";
+import { type DiscoveredPlugin, readPluginPackage } from "../src/plugins/discovery.js";
 import { createScratchPostgres } from "../src/testing/index.js";
-import { REDIS_URL, fixture } from "./fixtures.js";
+import { fixture, REDIS_URL } from "./fixtures.js";
 
 // An API-only host and a separate worker share one Postgres and one Redis, as in a scaled-out deployment.
 let scratch: Awaited<ReturnType<typeof createScratchPostgres>>;

@@ -1,4 +1,4 @@
-import { type GraphQLSchema, Kind, buildASTSchema, extendSchema, parse } from "graphql";
+import { buildASTSchema, extendSchema, type GraphQLSchema, Kind, parse } from "graphql";
 import { kernelError } from "../errors.js";
 import type { GraphQLResolvers } from "../sdk/context.js";
 

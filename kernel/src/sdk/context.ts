@@ -50,9 +50,7 @@ export interface PluginGraphQL {
   /** Publishes to a subscription topic in this plugin's namespace; only subscribers of that tenant receive it. */
   publish(topic: string, payload: unknown, meta: { tenantId: string }): Promise<void>;
   /** A `subscribe` resolver for a topic in this plugin's namespace, scoped to the subscriber's tenant. */
-  subscribe(
-    topic: string,
-  ): (root: unknown, args: unknown, context: { identity?: Identity; pubsub: { subscribe(topic: string): unknown } }) => unknown;
+  subscribe(topic: string): (root: unknown, args: unknown, context: { identity?: Identity; pubsub: { subscribe(topic: string): unknown } }) => unknown;
 }
 
 export interface PluginDatabase {
