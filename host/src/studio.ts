@@ -24,7 +24,10 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
 function statusPage(kernel: Kernel): string {
   const rows = kernel
     .plugins()
-    .map((p) => `<tr><td>${escapeHtml(p.id)}</td><td>${escapeHtml(p.version)}</td><td class="${p.state}">${p.state}</td><td>${escapeHtml(p.reason ?? "")}</td></tr>`)
+    .map(
+      (p) =>
+        `<tr><td>${escapeHtml(p.id)}</td><td>${escapeHtml(p.version)}</td><td class="${p.state}">${p.state}</td><td>${escapeHtml(p.reason ?? "")}</td></tr>`,
+    )
     .join("");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
