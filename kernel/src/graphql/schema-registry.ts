@@ -52,7 +52,11 @@ export class SchemaRegistry {
   private readonly parts: PluginSchemaPart[] = [];
 
   /** Throws a readable error when the part cannot join the schema. */
-  check(part: PluginSchemaPart): GraphQLSchema {
+  current(): GraphQLSchema {
+    return this.schema;
+  }
+
+  check(part: PluginSchemaPart, base: GraphQLSchema = this.schema): GraphQLSchema {
     const doc = parse(part.typeDefs);
     const typePrefix = pascalCase(part.pluginId);
     const fieldPrefix = camelCase(part.pluginId);
@@ -79,7 +83,7 @@ export class SchemaRegistry {
       }
       void fields;
     }
-    return extendSchema(this.schema, doc);
+    return extendSchema(base, doc);
   }
 
   add(part: PluginSchemaPart, extended: GraphQLSchema): void {

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Ajv } from "ajv";
 import Fastify from "fastify";
+import type { GraphQLSchema } from "graphql";
 import type { Logger } from "pino";
 import { runMigrations } from "../db/migrator.js";
 import { ensurePluginSchema } from "../db/plugin-schemas.js";
@@ -90,8 +91,8 @@ export class PluginRuntime {
       this.k.jobs.declare(m.id, m.jobs ?? {});
       staged = createPluginContext(m, schema, role, this.k);
       await definition.setup(staged.ctx);
-      this.check(plugin, staged);
-      await this.commit(plugin, staged, options.mount);
+      const schemas = this.check(plugin, staged);
+      await this.commit(plugin, staged, schemas, options.mount);
       this.started.push({ plugin, staged });
       this.statuses.set(m.id, { ...this.ident(plugin), state: "started" });
       await this.k
@@ -107,7 +108,7 @@ export class PluginRuntime {
   }
 
   /** What must hold after `setup` before anything of the plugin is kept. */
-  private check(plugin: DiscoveredPlugin, staged: StagedPlugin) {
+  private check(plugin: DiscoveredPlugin, staged: StagedPlugin): GraphQLSchema[] {
     const m = plugin.manifest;
     const declared = Object.keys(m.jobs ?? {});
     const missing = declared.filter((t) => !staged.processors.some((p) => p.type === t));
@@ -117,10 +118,12 @@ export class PluginRuntime {
     for (const point of m.extensionPoints ?? []) {
       if (!staged.declaredPoints.includes(point)) throw new Error(`lists extension point "${point}" but never declares it with ctx.extensions.declare()`);
     }
-    for (const part of staged.graphql) this.k.schema.check({ pluginId: m.id, ...part });
+    // Each part is checked against the schema as it will be once the earlier parts are in.
+    let schema = this.k.schema.current();
+    return staged.graphql.map((part) => (schema = this.k.schema.check({ pluginId: m.id, ...part }, schema)));
   }
 
-  private async commit(plugin: DiscoveredPlugin, staged: StagedPlugin, mount: MountPlugin) {
+  private async commit(plugin: DiscoveredPlugin, staged: StagedPlugin, schemas: GraphQLSchema[], mount: MountPlugin) {
     const id = plugin.manifest.id;
     // Try the routes in a scratch server first: a bad schema or duplicate route fails here, not in the real one.
     const scratch = Fastify({ logger: false, ajv: AJV_OPTIONS });
@@ -130,10 +133,7 @@ export class PluginRuntime {
     } finally {
       await scratch.close();
     }
-    for (const part of staged.graphql) {
-      const extended = this.k.schema.check({ pluginId: id, ...part });
-      this.k.schema.add({ pluginId: id, ...part }, extended);
-    }
+    for (const [i, part] of staged.graphql.entries()) this.k.schema.add({ pluginId: id, ...part }, schemas[i] as GraphQLSchema);
     for (const p of staged.processors) this.k.jobs.setProcessor(id, p.type, p.processor);
     for (const c of staged.contributions) this.k.extensions.contribute(id, c.pointId, c.value);
     await mount(plugin, staged);
