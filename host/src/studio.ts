@@ -1,16 +1,48 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Kernel } from "@crealia/kernel";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance } from "fastify";
 
+/** The built studio: `ui/dist` of this checkout (the same from host/src and host/dist), or CREALIA_STUDIO_DIR. */
+export function studioDir(): string {
+  return process.env.CREALIA_STUDIO_DIR
+    ? path.resolve(process.env.CREALIA_STUDIO_DIR)
+    : path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../ui/dist");
+}
+
+/** Paths that are never the studio's client routes: the API, plugin files, and anything with a file extension. */
+const NOT_CLIENT = /^\/(api|graphql|plugins|assets)(\/|$)|^\/(healthz|readyz|metrics)$|\.[a-z0-9]{1,8}$/i;
+
 /**
  * Serves the studio at `/`: the built Solid app from `ui/dist` when it is there, otherwise a
  * plain status page so a fresh start still shows what is running and where to go.
+ *
+ * Hashed files under `/assets/` are immutable (and served pre-compressed when the build wrote
+ * .br/.gz beside them); every client route (`/library`, `/editor/<id>`, …) answers with
+ * index.html, never cached, so a reload or a shared link opens the right screen.
  */
-export async function registerStudio(app: FastifyInstance, kernel: Kernel, uiDist = path.resolve(process.cwd(), "ui/dist")) {
-  if (existsSync(path.join(uiDist, "index.html"))) {
-    await app.register(fastifyStatic, { root: uiDist, prefix: "/", decorateReply: false, index: "index.html" });
+export async function registerStudio(app: FastifyInstance, kernel: Kernel, uiDist = studioDir()) {
+  const indexFile = path.join(uiDist, "index.html");
+  if (existsSync(indexFile)) {
+    const html = readFileSync(indexFile, "utf8");
+    if (existsSync(path.join(uiDist, "assets"))) {
+      await app.register(fastifyStatic, {
+        root: path.join(uiDist, "assets"),
+        prefix: "/assets/",
+        decorateReply: false,
+        index: false,
+        preCompressed: true,
+        maxAge: "1y",
+        immutable: true,
+      });
+    }
+    app.get("/*", { schema: { hide: true } }, async (req, reply) => {
+      const pathname = req.url.split("?")[0] ?? "/";
+      if (NOT_CLIENT.test(pathname)) return reply.callNotFound();
+      return reply.type("text/html; charset=utf-8").header("cache-control", "no-cache").send(html);
+    });
     return;
   }
   app.get("/", { schema: { hide: true } }, async (_req, reply) => {

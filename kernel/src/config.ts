@@ -16,6 +16,27 @@ export interface KernelConfig {
   /** Extra folders holding installed plugin packages (each subfolder one package). */
   pluginDirs: string[];
   logLevel: string;
+  /** Folder of model manifests (CREALIA_MODELS_DIR); null: the workspace's `models/manifests`. */
+  modelsDir: string | null;
+  /** Where fetched model files are kept: `<home>/models`. */
+  modelCacheDir: string;
+  /** GPUs as `index:MiB,…` or `none` (CREALIA_GPUS); null: ask nvidia-smi. */
+  gpus: string | null;
+  /** Warm model sessions' memory budget per device in MiB (CREALIA_MODEL_CACHE_MB); null: the default. */
+  modelCacheMb: number | null;
+  /** Signs local-disk presigned blob URLs (CREALIA_SECRET); null means a random one kept in `<home>/secret` (see kernel-secret.ts). */
+  secret: string | null;
+  /**
+   * Who callers are (CREALIA_AUTH): `local` (default) is single-user local mode, every request the
+   * owner of the default tenant; `accounts` needs sign-in (sessions, access tokens, API keys).
+   */
+  auth: "local" | "accounts";
+  /** Origin clients reach the kernel at (CREALIA_PUBLIC_URL), for absolute local presigned URLs; null gives kernel-relative ones. */
+  publicUrl: string | null;
+  /** Largest upload accepted, in bytes (CREALIA_MAX_UPLOAD_BYTES, default 2 GiB). */
+  maxUploadBytes: number;
+  /** Largest image accepted, in pixels (CREALIA_MAX_PIXELS, default 200 MP): the decompression-bomb guard. */
+  maxPixels: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -52,6 +73,21 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): KernelC
     problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "${logLevel}")`);
   }
 
+  const maxUploadBytes = positiveInt("CREALIA_MAX_UPLOAD_BYTES", env.CREALIA_MAX_UPLOAD_BYTES, 2 * 1024 ** 3, problems);
+  const maxPixels = positiveInt("CREALIA_MAX_PIXELS", env.CREALIA_MAX_PIXELS, 200_000_000, problems);
+
+  const secret = env.CREALIA_SECRET || null;
+  if (secret !== null && secret.length < 32) problems.push("CREALIA_SECRET must have at least 32 characters (e.g. `openssl rand -hex 32`)");
+  const auth = (env.CREALIA_AUTH || "local") as KernelConfig["auth"];
+  if (auth !== "local" && auth !== "accounts") problems.push(`CREALIA_AUTH must be "local" or "accounts" (got "${env.CREALIA_AUTH}")`);
+  const publicUrl = optionalUrl("CREALIA_PUBLIC_URL", env.CREALIA_PUBLIC_URL, ["http:", "https:"], problems)?.replace(/\/$/, "") ?? null;
+
+  const gpus = env.CREALIA_GPUS?.trim() || null;
+  if (gpus && gpus !== "none" && !/^\s*\d+\s*:\s*\d+\s*(,\s*\d+\s*:\s*\d+\s*)*$/.test(gpus)) {
+    problems.push(`CREALIA_GPUS must look like "0:24576,1:24576" (index:MiB) or be "none" (got "${gpus}")`);
+  }
+  const modelCacheMb = env.CREALIA_MODEL_CACHE_MB ? positiveInt("CREALIA_MODEL_CACHE_MB", env.CREALIA_MODEL_CACHE_MB, 0, problems) : null;
+
   if (problems.length > 0) {
     throw kernelError("KERNEL_CONFIG_INVALID", `Invalid configuration:\n  - ${problems.join("\n  - ")}`, { problems });
   }
@@ -68,7 +104,25 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): KernelC
       .filter(Boolean)
       .map((dir) => path.resolve(cwd, dir)),
     logLevel,
+    modelsDir: env.CREALIA_MODELS_DIR ? path.resolve(cwd, env.CREALIA_MODELS_DIR) : null,
+    modelCacheDir: path.join(home, "models"),
+    gpus,
+    modelCacheMb,
+    secret,
+    auth,
+    publicUrl,
+    maxUploadBytes,
+    maxPixels,
   };
+}
+
+function positiveInt(name: string, raw: string | undefined, fallback: number, problems: string[]): number {
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) <= 0) {
+    problems.push(`${name} must be a positive whole number (got "${raw}")`);
+    return fallback;
+  }
+  return Number(raw);
 }
 
 function parsePort(raw: string, problems: string[]): number {

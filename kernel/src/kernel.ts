@@ -1,28 +1,41 @@
 import { randomUUID } from "node:crypto";
 import path from "node:path";
+import fastifyCookie from "@fastify/cookie";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import mercurius from "mercurius";
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { AssetService } from "./assets/asset-service.js";
 import type { KernelConfig } from "./config.js";
 import { type Database, openDatabase } from "./db/database.js";
 import { KERNEL_SCHEMA, kernelMigrations } from "./db/kernel-migrations.js";
 import { runMigrations } from "./db/migrator.js";
 import { kernelError } from "./errors.js";
 import { EventBus } from "./events/event-bus.js";
+import { jobResolvers, publishJobUpdates } from "./graphql/job-resolvers.js";
 import { camelCase, SchemaRegistry } from "./graphql/schema-registry.js";
+import { registerAccountRoutes } from "./http/account-routes.js";
+import { registerAssetRoutes } from "./http/asset-routes.js";
+import { registerAuthRoutes } from "./http/auth-routes.js";
+import { registerBlobRoutes } from "./http/blob-routes.js";
 import { installErrorHandling } from "./http/error-handler.js";
 import { AJV_OPTIONS } from "./http/fastify-options.js";
 import { installHttpMetrics } from "./http/http-metrics.js";
+import { registerJobRoutes } from "./http/job-routes.js";
 import { registerKernelRoutes, registerPanelAssets } from "./http/kernel-routes.js";
+import { registerOAuthRoutes } from "./http/oauth-routes.js";
+import { registerQueueDashboard } from "./http/queue-dashboard.js";
+import { registerTenantRoutes } from "./http/tenant-routes.js";
 import { type IdentityResolver, LocalIdentityResolver } from "./identity/identity-resolver.js";
-import { BullMqTransport } from "./jobs/bullmq-transport.js";
+import { type IdentityOptions, IdentityServices } from "./identity/identity-service.js";
+import { guardResolverFields, installPermissionChecks } from "./identity/route-guard.js";
+import { type BullMqTimings, BullMqTransport } from "./jobs/bullmq-transport.js";
 import { InProcessTransport } from "./jobs/in-process-transport.js";
-import { JobService } from "./jobs/job-service.js";
-import { JobStore } from "./jobs/job-store.js";
+import { JobService, type JobServiceOptions } from "./jobs/job-service.js";
 import type { JobTransport } from "./jobs/transport.js";
 import { createLogger, type Logger } from "./logger.js";
+import { createModelService } from "./models/index.js";
 import type { DiscoveryResult } from "./plugins/discovery.js";
 import { ExtensionRegistry } from "./plugins/extension-registry.js";
 import type { KernelServices } from "./plugins/plugin-context.js";
@@ -30,7 +43,8 @@ import { PluginRuntime } from "./plugins/plugin-runtime.js";
 import type { PluginStatus } from "./plugins/plugin-status.js";
 import type { Identity } from "./sdk/context.js";
 import { SDK_VERSION } from "./sdk/version.js";
-import { LocalBlobStore } from "./storage/local-blob-store.js";
+import { createBlobStore } from "./storage/create-blob-store.js";
+import { tenantScope } from "./tenancy/tenant-db.js";
 import { TenantService } from "./tenancy/tenant-service.js";
 
 export const KERNEL_VERSION = "1.0.0";
@@ -40,14 +54,18 @@ export interface KernelOptions {
   plugins: DiscoveryResult;
   /** `all`: HTTP and workers; `worker`: workers only; `migrate`: migrations only, then stop. */
   mode?: "all" | "worker" | "migrate";
-  /** Queues (plugin ids) this process works on; all when absent. */
+  /** Queues this process works on: plugin ids (all their job types; "kernel" for the kernel's own) or job types; all when absent. */
   queues?: string[];
   identity?: (kernel: { defaultTenantId: () => string }) => IdentityResolver;
+  /** Token lifetimes, sign-in limits and the notification channel of accounts mode. */
+  auth?: IdentityOptions;
   logger?: Logger;
   /** An open database to use instead of the configured one (the test harness shares one). */
   database?: Database;
   /** Redis key prefix for BullMQ; tests use their own. */
   queuePrefix?: string;
+  /** Job system timings (leases, reconciliation, BullMQ stall detection); the defaults suit production, tests shorten them. */
+  jobs?: Omit<JobServiceOptions, "redis"> & BullMqTimings;
   /** Routes of the host itself (the studio's files), added before the server is ready. */
   hostRoutes?: (app: FastifyInstance, kernel: Kernel) => Promise<void>;
 }
@@ -63,6 +81,9 @@ export class Kernel {
   readonly events: EventBus;
   readonly extensions = new ExtensionRegistry();
   readonly schema = new SchemaRegistry();
+  readonly assets: AssetService;
+  /** Accounts, tokens, API keys, memberships, per-tenant plugins, bundles, OAuth connections, GDPR. */
+  readonly identity: IdentityServices;
   private state: "created" | "starting" | "started" | "stopping" | "stopped" = "created";
   private db!: Database;
   private readonly services: KernelServices;
@@ -73,8 +94,12 @@ export class Kernel {
   ) {
     this.db = db;
     this.log = options.logger ?? createLogger(options.config.logLevel);
-    const transport: JobTransport = options.config.redisUrl ? new BullMqTransport(options.config.redisUrl, options.queuePrefix) : new InProcessTransport();
-    this.jobs = new JobService(new JobStore(db.knex), transport, this.log.child({ component: "jobs" }));
+    const redisUrl = options.config.redisUrl;
+    const transport: JobTransport = redisUrl ? new BullMqTransport(redisUrl, options.queuePrefix, options.jobs) : new InProcessTransport();
+    this.jobs = new JobService(db.knex, transport, this.log.child({ component: "jobs" }), {
+      ...options.jobs,
+      redis: redisUrl ? { url: redisUrl, prefix: options.queuePrefix ?? "crealia" } : undefined,
+    });
     this.tenants = new TenantService(db.knex, () => this.runtime.manifests);
     this.events = new EventBus((err, event) => this.log.error({ err, event: event.type }, "event handler threw"));
     this.app = Fastify({
@@ -86,7 +111,7 @@ export class Kernel {
     });
     this.services = {
       db: db.knex,
-      blobs: new LocalBlobStore(options.config.blobsDir),
+      blobs: createBlobStore(options.config),
       jobs: this.jobs,
       events: this.events,
       extensions: this.extensions,
@@ -98,8 +123,37 @@ export class Kernel {
         await this.app.graphql.pubsub.publish({ topic, payload });
       },
       settingsFor: async (pluginId, tenantId) => this.runtime.validateSettings(pluginId, await this.tenants.settings(tenantId, pluginId)),
+      assets: () => this.assets,
+      models: createModelService(options.config, { get: (key) => this.services.blobs.get(key) }, this.log.child({ component: "models" })),
+      pluginSecrets: {
+        get: (tenantId, pluginId, name) => this.identity.tenantPlugins.secret(tenantId, pluginId, name),
+        set: (tenantId, pluginId, name, value) => this.identity.tenantPlugins.setSecret(null, tenantId, pluginId, name, value),
+        delete: (tenantId, pluginId, name) => this.identity.tenantPlugins.deleteSecret(null, tenantId, pluginId, name),
+      },
+      oauth: () => this.identity.oauth,
     };
     this.runtime = new PluginRuntime(this.services, this.log.child({ component: "plugins" }));
+    this.identity = new IdentityServices(
+      {
+        db: db.knex,
+        config: options.config,
+        tenants: this.tenants,
+        runtime: this.runtime,
+        jobs: this.jobs,
+        blobs: this.services.blobs,
+        log: this.log.child({ component: "identity" }),
+        redisPrefix: options.queuePrefix ?? "crealia",
+      },
+      options.auth,
+    );
+    this.assets = new AssetService(
+      db.knex,
+      this.services.blobs,
+      this.jobs,
+      { maxUploadBytes: options.config.maxUploadBytes, maxPixels: options.config.maxPixels },
+      path.join(options.config.home, "tmp"),
+      this.log.child({ component: "assets" }),
+    );
   }
 
   static async create(options: KernelOptions): Promise<Kernel> {
@@ -130,23 +184,45 @@ export class Kernel {
       },
     });
     await this.app.register(fastifySwaggerUi, { routePrefix: "/api/docs" });
-    const identity = this.options.identity?.({ defaultTenantId: this.defaultTenantId }) ?? new LocalIdentityResolver(this.defaultTenantId);
+    // Single-user local mode unless CREALIA_AUTH=accounts (see README); a test harness may bring its own resolver.
+    const accounts = this.options.config.auth === "accounts";
+    const identity =
+      this.options.identity?.({ defaultTenantId: this.defaultTenantId }) ??
+      (accounts ? this.identity.resolver : new LocalIdentityResolver(this.defaultTenantId));
     this.app.decorateRequest("identity", null as unknown as Identity);
+    await this.app.register(fastifyCookie);
+    installPermissionChecks(this.app);
+    // The tenant of the request, for ctx.db's default: entered on request, again after the body is read (its events lose the context).
+    this.app.addHook("onRequest", (_req, _reply, done) => tenantScope.run(null, done));
+    this.app.addHook("preValidation", (req, _reply, done) => tenantScope.run(req.identity?.tenantId ?? null, done));
     this.app.addHook("onSend", async (req, reply) => {
       reply.header("x-request-id", req.id);
     });
     this.app.addHook("onRequest", async (req) => {
-      if (!req.url.startsWith("/api/") && !req.url.startsWith("/graphql")) return;
+      // Presigned blob URLs (/api/blobs/) carry their own signature instead of an identity.
+      if ((!req.url.startsWith("/api/") && !req.url.startsWith("/graphql")) || req.url.startsWith("/api/blobs/")) return;
+      // Sign-in, JWKS and the OAuth callback are public; a plugin cannot make its routes so.
+      if (req.routeOptions.config?.public && !req.routeOptions.url?.startsWith("/api/p/")) return;
       const who = await identity.resolve(req);
       if (!who) throw kernelError("KERNEL_UNAUTHENTICATED", "sign in first");
       req.identity = who;
+      tenantScope.set(who.tenantId);
     });
+    this.assets.registerJobs();
+    await registerAssetRoutes(this.app, this.assets);
+    await registerBlobRoutes(this.app, this.services.blobs);
     await registerKernelRoutes(this.app, {
       runtime: this.runtime,
       tenants: this.tenants,
       metrics: this.metrics,
       ready: () => this.readiness(),
     });
+    await registerJobRoutes(this.app, this.jobs);
+    if (accounts) await registerAuthRoutes(this.app, this.identity);
+    await registerTenantRoutes(this.app, { identity: this.identity, tenants: this.tenants, runtime: this.runtime });
+    await registerOAuthRoutes(this.app, { oauth: this.identity.oauth, tenants: this.tenants, config: this.options.config });
+    this.identity.accountData.registerJobs();
+    await registerAccountRoutes(this.app, this.identity.accountData);
 
     await this.runtime.start(this.options.plugins, {
       migrate,
@@ -174,6 +250,10 @@ export class Kernel {
       },
     });
 
+    // Every job type is declared by now (plugins', and the kernel's own via jobs.declare("kernel", …)).
+    if (this.jobs.transport instanceof BullMqTransport) {
+      await registerQueueDashboard(this.app, this.jobs.transport, this.jobs.typeNames(), (req) => identity.resolve(req));
+    }
     await this.registerGraphQL();
     if (this.options.hostRoutes) await this.options.hostRoutes(this.app, this);
     await this.app.ready();
@@ -190,15 +270,18 @@ export class Kernel {
   };
 
   private async registerGraphQL() {
+    const jobs = guardResolverFields(jobResolvers(this.jobs), { Query: "job.read", Mutation: "job.write", Subscription: "job.read" });
     const resolvers: Record<string, Record<string, unknown>> = {
       Query: {
         kernel: () => ({ version: KERNEL_VERSION, sdkVersion: SDK_VERSION, plugins: this.runtime.list() }),
+        ...jobs.Query,
       },
-      Mutation: { _kernelPing: () => true },
+      Mutation: { _kernelPing: () => true, ...jobs.Mutation },
       Subscription: {
         _kernelHeartbeat: {
           subscribe: (_: unknown, __: unknown, ctx: { pubsub: { subscribe(t: string): unknown } }) => ctx.pubsub.subscribe("kernel:heartbeat"),
         },
+        ...jobs.Subscription,
       },
     };
     for (const part of this.schema.pluginParts()) {
@@ -220,6 +303,8 @@ export class Kernel {
         return formatted;
       },
     });
+    // Job updates (from this process or, over Redis, from workers) reach `jobUpdated` subscribers of the job's tenant.
+    publishJobUpdates(this.jobs, (topic, payload) => this.app.graphql.pubsub.publish({ topic, payload }));
   }
 
   /** Root fields of a plugin answer only for tenants that have the plugin enabled. */
@@ -254,7 +339,7 @@ export class Kernel {
     const jobs = this.jobs;
     new Gauge({
       name: "crealia_job_queue_length",
-      help: "Jobs waiting, delayed or active per queue (plugin)",
+      help: "Jobs waiting, delayed or active per queue (job type)",
       labelNames: ["queue", "state"],
       registers: [this.metrics],
       async collect() {
@@ -305,6 +390,8 @@ export class Kernel {
     await this.app.close();
     await this.jobs.stop();
     await this.runtime.stop();
+    await this.services.models.stop();
+    await this.identity.stop();
     if (options.closeDatabase ?? !this.options.database) await this.db.close();
     this.state = "stopped";
   }

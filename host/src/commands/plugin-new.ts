@@ -94,7 +94,8 @@ export async function countWords(job: JobContext<{ text: string }>) {
   return { words };
 }
 `,
-    "src/migrations/0001_notes.ts": `import type { Knex } from "knex";
+    "src/migrations/0001_notes.ts": `import { addTenantPolicy } from "@crealia/kernel/sdk";
+import type { Knex } from "knex";
 
 // Runs inside the plugin's own schema, as the plugin's role.
 export async function up(knex: Knex) {
@@ -104,6 +105,8 @@ export async function up(knex: Knex) {
     t.text("text").notNullable();
     t.timestamp("created_at", { useTz: true }).notNullable().defaultTo(knex.fn.now());
   });
+  // Row-level security: a tenant's queries see only its notes, even without a where. Required for tenant_id tables.
+  await addTenantPolicy(knex, "notes");
 }
 
 export async function down(knex: Knex) {

@@ -14,6 +14,8 @@ export interface MigrationScope {
   role: string | null;
   /** Name hashed into the advisory lock, so two hosts never migrate the same scope at once. */
   lockName: string;
+  /** Runs in the same transaction after this run's migrations (when any ran); a throw fails the last one and rolls all back. */
+  verify?: (trx: Knex.Transaction) => Promise<void>;
 }
 
 /**
@@ -46,6 +48,13 @@ export async function runMigrations(db: Knex, scope: MigrationScope, migrations:
       }
       await trx(`${scope.schema}.crealia_migrations`).insert({ name: migration.name, batch });
       done.push(migration.name);
+    }
+    if (done.length && scope.verify) {
+      try {
+        await scope.verify(trx);
+      } catch (err) {
+        throw new MigrationError(done.at(-1) as string, err);
+      }
     }
     return done;
   });

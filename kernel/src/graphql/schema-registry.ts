@@ -6,12 +6,20 @@ import type { GraphQLResolvers } from "../sdk/context.js";
 export const BASE_TYPE_DEFS = /* GraphQL */ `
   type Query {
     kernel: KernelInfo!
+    "A job of the caller's tenant."
+    job(id: ID!): Job
+    "The caller's tenant's jobs, newest first; pass a page's nextCursor as after for the next one."
+    jobs(status: [JobStatus!], type: String, parentId: ID, assetId: ID, first: Int = 50, after: String): JobPage!
   }
   type Mutation {
     _kernelPing: Boolean
+    cancelJob(id: ID!): Job
+    retryJob(id: ID!): Job
   }
   type Subscription {
     _kernelHeartbeat: Boolean
+    "Each update of one job (id), or of every job of the caller's tenant (no id)."
+    jobUpdated(id: ID): Job!
   }
   type KernelInfo {
     version: String!
@@ -23,6 +31,46 @@ export const BASE_TYPE_DEFS = /* GraphQL */ `
     version: String!
     state: String!
     reason: String
+  }
+  "Any JSON value."
+  scalar JSON
+  enum JobStatus {
+    queued
+    running
+    retrying
+    succeeded
+    failed
+    cancelled
+  }
+  type JobError {
+    code: String!
+    message: String!
+  }
+  type Job {
+    id: ID!
+    type: String!
+    pluginId: String!
+    status: JobStatus!
+    progress: Float!
+    payload: JSON
+    result: JSON
+    error: JobError
+    attempts: Int!
+    maxAttempts: Int!
+    tenantId: ID!
+    userId: ID
+    assetId: ID
+    parentId: ID
+    idempotencyKey: String
+    createdAt: String!
+    runAt: String!
+    startedAt: String
+    finishedAt: String
+    updatedAt: String!
+  }
+  type JobPage {
+    jobs: [Job!]!
+    nextCursor: String
   }
 `;
 

@@ -8,12 +8,13 @@ export interface IdentityResolver {
 
 /**
  * Single-user local mode (the embedded default): every request is the local owner of the
- * default tenant. Accounts, tokens and API keys replace it when identity is configured.
+ * default tenant. `CREALIA_AUTH=accounts` replaces it with `TokenIdentityResolver` (sessions'
+ * access tokens and API keys).
  */
 export class LocalIdentityResolver implements IdentityResolver {
   constructor(private readonly defaultTenantId: () => string) {}
   async resolve(): Promise<Identity> {
-    return { userId: null, tenantId: this.defaultTenantId(), permissions: ["*"] };
+    return { userId: null, tenantId: this.defaultTenantId(), permissions: ["*"], via: "local" };
   }
 }
 
@@ -27,6 +28,7 @@ export class HeaderIdentityResolver implements IdentityResolver {
       tenantId: typeof header === "string" && header ? header : this.fallbackTenantId(),
       userId: typeof user === "string" && user ? user : null,
       permissions: ["*"],
+      via: "test",
     };
   }
 }

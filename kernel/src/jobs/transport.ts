@@ -1,29 +1,54 @@
-/** One queue per plugin; the worker pulls job ids and runs them through the job service. */
+/**
+ * One queue per job type; a worker pulls job ids from it and runs them through the job service.
+ * The transport only carries ids: the `kernel.jobs` row stays the truth about every job.
+ */
 export interface QueueSpec {
+  /** The job type. */
   name: string;
-  /** Jobs of this queue a worker runs at once. */
+  /** Jobs of this type one worker process runs at once (the manifest's `concurrency`). */
   concurrency: number;
 }
 
-export interface DispatchOptions {
+export interface Dispatch {
+  queue: string;
+  jobId: string;
+  /** Run no sooner than this many ms from now. */
   delayMs: number;
-  attempts: number;
-  /** First retry delay; doubles on each further attempt. */
-  backoffMs: number;
 }
 
-/** Runs one attempt; throws to ask for a retry, `NonRetryableJobError` to stop retrying. */
-export type RunAttempt = (jobId: string, attempt: number) => Promise<void>;
+/**
+ * Runs one delivery of a job. Resolving means the transport is done with this delivery (the job
+ * succeeded, went to the dead-letter state, was cancelled or was already finished). Throwing
+ * `RunLaterError` asks for another delivery after its delay (a retry, or a job whose lease
+ * another worker still holds). Anything else thrown is logged by the service and dropped.
+ */
+export type RunAttempt = (jobId: string, queue: string) => Promise<void>;
 
-/** How job ids travel from whoever enqueues to whichever worker runs them. The jobs table stays the truth. */
+/** Carries job ids from whoever enqueues to whichever worker runs them. */
 export interface JobTransport {
   readonly kind: "in-process" | "bullmq";
-  dispatch(queue: string, jobId: string, options: DispatchOptions): Promise<void>;
+  /** Hands jobs to their queues; a job id already held by the transport is left as it is. */
+  dispatch(items: Dispatch[]): Promise<void>;
+  /**
+   * Makes sure the transport holds the job: added again when it lost it (Redis restarted
+   * without persistence) or only holds a finished delivery of it (a retried job). True when it added.
+   */
+  ensure(item: Dispatch): Promise<boolean>;
   startWorkers(queues: QueueSpec[], run: RunAttempt): Promise<void>;
+  /** Called after the transport's connection came back from an outage. */
+  onReconnect(listener: () => void): void;
   /** Waiting + delayed + active per queue. */
   counts(): Promise<Record<string, { waiting: number; active: number; delayed: number }>>;
   /** Stops taking work and waits for running attempts to end. */
   stop(): Promise<void>;
 }
 
-export class NonRetryableJobError extends Error {}
+/** Thrown by a run to have the job delivered again after `delayMs`. */
+export class RunLaterError extends Error {
+  constructor(
+    readonly delayMs: number,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}

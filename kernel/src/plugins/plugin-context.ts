@@ -2,16 +2,22 @@ import type { Knex } from "knex";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { Counter, Gauge, Histogram } from "prom-client";
+import type { AssetService } from "../assets/asset-service.js";
+import { createPluginAssets } from "../assets/plugin-assets.js";
 import { quoteIdent } from "../db/database.js";
 import { kernelError } from "../errors.js";
 import type { EventBus } from "../events/event-bus.js";
 import type { SchemaRegistry } from "../graphql/schema-registry.js";
+import type { OAuthConnections } from "../identity/oauth/oauth-connections.js";
 import type { JobService } from "../jobs/job-service.js";
 import { pluginLogger } from "../logger.js";
+import type { ModelService } from "../models/model-service.js";
+import { createPluginModels } from "../models/plugin-models.js";
 import type { GraphQLResolvers, JobProcessor, PluginContext, PluginStorage } from "../sdk/context.js";
 import type { PluginManifest } from "../sdk/manifest.js";
 import type { BlobStore } from "../storage/blob-store.js";
 import { scopedKey } from "../storage/blob-store.js";
+import { tenantScope } from "../tenancy/tenant-db.js";
 import type { TenantService } from "../tenancy/tenant-service.js";
 import type { ExtensionRegistry } from "./extension-registry.js";
 import { createHttpRecorder } from "./http-recorder.js";
@@ -28,6 +34,18 @@ export interface KernelServices {
   log: Logger;
   graphqlPublish: (topic: string, payload: unknown) => Promise<void>;
   settingsFor: (pluginId: string, tenantId: string) => Promise<Record<string, unknown>>;
+  /** Model registry, device scheduler and warm sessions behind `ctx.models`. */
+  models: ModelService;
+  /** Set once the kernel has built its asset service (it needs the job service first). */
+  assets: () => AssetService;
+  /** Per-tenant plugin secrets behind `ctx.secrets` (sealed at rest). */
+  pluginSecrets: {
+    get(tenantId: string, pluginId: string, name: string): Promise<string | null>;
+    set(tenantId: string, pluginId: string, name: string, value: string): Promise<void>;
+    delete(tenantId: string, pluginId: string, name: string): Promise<void>;
+  };
+  /** OAuth2 connections behind `ctx.oauth` (made after the plugin runtime, hence a getter). */
+  oauth: () => OAuthConnections;
 }
 
 /** What `setup` registered, held back until it returns so a failed plugin leaves nothing behind. */
@@ -57,6 +75,11 @@ export function createPluginContext(manifest: PluginManifest, schema: string, ro
   const prefix = (tenantId: string) => {
     if (!/^[0-9a-f-]{36}$/.test(tenantId)) throw kernelError("KERNEL_VALIDATION", `"${tenantId}" is not a tenant id`);
     return `tenants/${tenantId}/plugins/${manifest.id}`;
+  };
+  const ensureEnabled = async (tenantId: string, options: { retryable?: boolean } = {}) => {
+    if (await k.tenants.isEnabled(tenantId, manifest.id)) return;
+    const err = kernelError("KERNEL_PLUGIN_DISABLED", `plugin ${manifest.id} is not enabled for this tenant`);
+    throw options.retryable === false ? Object.assign(err, { retryable: false }) : err;
   };
   const canRead = () => can(manifest, "storage.read") || can(manifest, "storage.write");
 
@@ -110,10 +133,12 @@ export function createPluginContext(manifest: PluginManifest, schema: string, ro
     db: {
       schema,
       transaction(fn, options) {
+        // Without an explicit tenant, the tenant of the request or job being handled; without either, none (tenant tables look empty).
+        const tenantId = options?.tenantId ?? tenantScope.current();
         return k.db.transaction(async (trx) => {
           await trx.raw(`set local role ${quoteIdent(role)}`);
           await trx.raw(`set local search_path to ${quoteIdent(schema)}, public`);
-          if (options?.tenantId) await trx.raw("select set_config('crealia.tenant_id', ?, true)", [options.tenantId]);
+          if (tenantId) await trx.raw("select set_config('crealia.tenant_id', ?, true)", [tenantId]);
           return fn(trx);
         });
       },
@@ -125,14 +150,32 @@ export function createPluginContext(manifest: PluginManifest, schema: string, ro
           throw kernelError("KERNEL_CAPABILITY_DENIED", `${manifest.id} cannot process "${type}": it is not in the manifest's "jobs"`);
         if (staged.processors.some((p) => p.type === type))
           throw kernelError("KERNEL_CAPABILITY_DENIED", `job type "${type}" already has a processor: exactly one is allowed`);
-        staged.processors.push({ type, processor: processor as JobProcessor });
+        // A job of a tenant that has the plugin disabled (or pinned to another version) does not run; it fails for good.
+        const guarded: JobProcessor = async (job) => {
+          await ensureEnabled(job.tenantId, { retryable: false });
+          return tenantScope.run(job.tenantId, () => (processor as JobProcessor)(job));
+        };
+        staged.processors.push({ type, processor: guarded });
       },
       async enqueue(type, payload, options) {
         if (!can(manifest, "jobs.enqueue")) throw denied(manifest, "enqueue jobs", "jobs.enqueue");
+        await ensureEnabled(options.tenantId);
         return k.jobs.enqueue(manifest.id, type, payload, options) as never;
       },
-      get: (jobId, tenantId) => k.jobs.store.get(jobId, tenantId),
+      async enqueueBatch(type, payloads, options) {
+        if (!can(manifest, "jobs.enqueue")) throw denied(manifest, "enqueue jobs", "jobs.enqueue");
+        await ensureEnabled(options.tenantId);
+        return k.jobs.enqueueBatch(manifest.id, type, payloads, options) as never;
+      },
+      get: (jobId, tenantId) => k.jobs.get(jobId, tenantId),
       cancel: (jobId, tenantId) => k.jobs.cancel(jobId, tenantId),
+      retry: (jobId, tenantId) => k.jobs.retry(jobId, tenantId),
+      async schedule(type, cron, payload, options) {
+        if (!can(manifest, "jobs.enqueue")) throw denied(manifest, "schedule jobs", "jobs.enqueue");
+        await ensureEnabled(options.tenantId);
+        return k.jobs.schedule(manifest.id, type, cron, payload, options) as never;
+      },
+      unschedule: (type, key, tenantId) => k.jobs.unschedule(manifest.id, type, key, tenantId),
     },
     events: {
       async publish(type, payload, meta) {
@@ -176,6 +219,18 @@ export function createPluginContext(manifest: PluginManifest, schema: string, ro
       },
     },
     lifecycle: { onStop: (fn) => void staged.stopHooks.push(fn) },
+    models: createPluginModels(manifest, k.models),
+    assets: createPluginAssets(manifest, k.assets),
+    secrets: {
+      get: (tenantId, name) => k.pluginSecrets.get(tenantId, manifest.id, name),
+      set: (tenantId, name, value) => k.pluginSecrets.set(tenantId, manifest.id, name, value),
+      delete: (tenantId, name) => k.pluginSecrets.delete(tenantId, manifest.id, name),
+    },
+    oauth: {
+      provider: (name, config) => k.oauth().register(manifest.id, name, config),
+      accessToken: (tenantId, provider) => k.oauth().accessToken(tenantId, manifest.id, provider),
+      connection: (tenantId, provider) => k.oauth().connection(tenantId, manifest.id, provider),
+    },
   };
   return { ctx, ...staged };
 }

@@ -3,9 +3,11 @@ import path from "node:path";
 import { Ajv } from "ajv";
 import Fastify from "fastify";
 import type { GraphQLSchema } from "graphql";
+import type { Knex } from "knex";
 import type { Logger } from "pino";
 import { runMigrations } from "../db/migrator.js";
 import { ensurePluginSchema } from "../db/plugin-schemas.js";
+import { checkTenantIsolation } from "../db/rls-check.js";
 import { kernelError } from "../errors.js";
 import { AJV_OPTIONS } from "../http/fastify-options.js";
 import type { DefinedPlugin } from "../sdk/define-plugin.js";
@@ -80,7 +82,8 @@ export class PluginRuntime {
       const { schema, role } = await ensurePluginSchema(this.k.db, m.id);
       const migrations = await loadPluginMigrations(plugin);
       if (options.migrate) {
-        const applied = await runMigrations(this.k.db, { schema, role, lockName: `plugin:${m.id}` }, migrations);
+        const verify = (trx: Knex.Transaction) => checkTenantIsolation(trx, schema);
+        const applied = await runMigrations(this.k.db, { schema, role, lockName: `plugin:${m.id}`, verify }, migrations);
         if (applied.length) this.log.info({ plugin: m.id, applied }, "plugin migrations applied");
       }
       phase = "load";

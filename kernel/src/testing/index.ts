@@ -10,8 +10,10 @@ import type { InjectOptions, LightMyRequestResponse } from "fastify";
 import { loadConfig } from "../config.js";
 import { type Database, openDatabase } from "../db/database.js";
 import { HeaderIdentityResolver } from "../identity/identity-resolver.js";
-import { Kernel } from "../kernel.js";
-import { createLogger } from "../logger.js";
+import type { IdentityOptions } from "../identity/identity-service.js";
+import { MemoryNotificationChannel } from "../identity/notifier.js";
+import { Kernel, type KernelOptions } from "../kernel.js";
+import { createLogger, type Logger } from "../logger.js";
 import { type DiscoveryResult, readPluginPackage } from "../plugins/discovery.js";
 import type { JobRecord } from "../sdk/context.js";
 import type { Tenant } from "../tenancy/tenant-service.js";
@@ -26,7 +28,39 @@ export interface TestKernelOptions {
   database?: "pglite" | "postgres";
   /** Use BullMQ on this Redis instead of the in-process runner. */
   redisUrl?: string;
+  /** Job system timings (lease, reconciliation, BullMQ stall detection), shortened for tests that need it. */
+  jobs?: KernelOptions["jobs"];
   logLevel?: string;
+  /** A logger of the test's (to read what was logged); default: one at `logLevel`. */
+  logger?: Logger;
+  /**
+   * `header` (default): callers are picked with the `tenant` option of `inject` and hold every
+   * permission. `accounts`: real sign-up and sign-in (CREALIA_AUTH=accounts); see `signUp`.
+   */
+  auth?: "header" | "accounts";
+  /** Token lifetimes, sign-in limits… of accounts mode; notifications always go to `notifications`. */
+  identity?: Omit<IdentityOptions, "notifier">;
+  /** CREALIA_PUBLIC_URL of the kernel. */
+  publicUrl?: string;
+}
+
+/** A user signed up and signed in through the API (accounts mode). */
+export interface TestUser {
+  id: string;
+  email: string;
+  password: string;
+  /** The tenant sign-up made for them (they own it). */
+  ownTenantId: string;
+  /** Tenant of the current access token. */
+  tenantId: string;
+  accessToken: string;
+  refreshToken: string;
+  sessionId: string;
+  /** Injects with this user's access token as a bearer token. */
+  inject(options: InjectOptions): Promise<LightMyRequestResponse>;
+  graphql(query: string, variables?: Record<string, unknown>): Promise<{ data?: unknown; errors?: { message: string }[] }>;
+  /** Signs in again into another tenant of theirs (a new session); the user's tokens switch to it. */
+  signInTo(tenantId: string): Promise<TestUser>;
 }
 
 export interface TestKernel {
@@ -37,6 +71,12 @@ export interface TestKernel {
   graphql(query: string, variables?: Record<string, unknown>, options?: { tenant?: string }): Promise<{ data?: unknown; errors?: { message: string }[] }>;
   createTenant(slug: string): Promise<Tenant>;
   waitForJob(jobId: string, options?: { timeoutMs?: number; tenant?: string }): Promise<JobRecord>;
+  /** Accounts mode: signs up a user (with a tenant of their own) and signs them in. */
+  signUp(email: string, options?: { password?: string; name?: string }): Promise<TestUser>;
+  /** Makes a user a member of a tenant with a role, as the system (no permission checks). */
+  addMember(tenantId: string, userId: string, role: string): Promise<void>;
+  /** Notifications the kernel sent (password resets, verification links). */
+  notifications: MemoryNotificationChannel;
   close(): Promise<void>;
 }
 
@@ -50,14 +90,28 @@ export async function createTestKernel(options: TestKernelOptions): Promise<Test
     else discovery.plugins.push(found);
   }
   const database: Database = options.database === "postgres" ? await createScratchPostgres() : await openDatabase({ url: null, dataDir: null });
-  const config = loadConfig({ CREALIA_HOME: home, PORT: "0", LOG_LEVEL: options.logLevel ?? "silent", REDIS_URL: options.redisUrl }, home);
+  const accounts = options.auth === "accounts";
+  const config = loadConfig(
+    {
+      CREALIA_HOME: home,
+      PORT: "0",
+      LOG_LEVEL: options.logLevel ?? "silent",
+      REDIS_URL: options.redisUrl,
+      CREALIA_AUTH: accounts ? "accounts" : undefined,
+      CREALIA_PUBLIC_URL: options.publicUrl,
+    },
+    home,
+  );
+  const notifications = new MemoryNotificationChannel();
   const kernel = await Kernel.create({
     config,
     plugins: discovery,
     database,
-    logger: createLogger(options.logLevel ?? "silent"),
-    identity: ({ defaultTenantId }) => new HeaderIdentityResolver(defaultTenantId),
+    logger: options.logger ?? createLogger(options.logLevel ?? "silent"),
+    identity: accounts ? undefined : ({ defaultTenantId }) => new HeaderIdentityResolver(defaultTenantId),
+    auth: { ...options.identity, notifier: notifications },
     queuePrefix: `crealia-test-${randomBytes(4).toString("hex")}`,
+    jobs: options.jobs,
   });
   try {
     await kernel.start();
@@ -73,10 +127,46 @@ export async function createTestKernel(options: TestKernelOptions): Promise<Test
       headers: { ...(rest.headers ?? {}), ...(tenant ? { "x-crealia-test-tenant": tenant } : {}) },
     }) as Promise<LightMyRequestResponse>;
 
+  const signInAs = async (
+    user: Omit<TestUser, "inject" | "graphql" | "signInTo" | "tenantId" | "accessToken" | "refreshToken" | "sessionId">,
+    tenantId?: string,
+  ): Promise<TestUser> => {
+    const res = await inject({ method: "POST", url: "/api/auth/sign-in", payload: { email: user.email, password: user.password, tenantId } });
+    if (res.statusCode !== 200) throw new Error(`sign-in of ${user.email} failed: ${res.statusCode} ${res.body}`);
+    const body = res.json();
+    const me: TestUser = {
+      ...user,
+      tenantId: body.tenant.id,
+      accessToken: body.accessToken,
+      refreshToken: body.refreshToken,
+      sessionId: body.session.id,
+      inject: (o) => inject({ ...o, headers: { authorization: `Bearer ${me.accessToken}`, ...(o.headers ?? {}) } }),
+      graphql: async (query, variables) => (await me.inject({ method: "POST", url: "/graphql", payload: { query, variables } })).json(),
+      signInTo: (id) => signInAs(user, id),
+    };
+    return me;
+  };
+
   return {
     kernel,
     defaultTenant,
     inject,
+    notifications,
+    async signUp(email, opts) {
+      const password = opts?.password ?? "correct horse battery staple";
+      const res = await inject({ method: "POST", url: "/api/auth/sign-up", payload: { email, password, name: opts?.name } });
+      if (res.statusCode !== 201) throw new Error(`sign-up of ${email} failed: ${res.statusCode} ${res.body}`);
+      const { user, tenant } = res.json();
+      return signInAs({ id: user.id, email: user.email, password, ownTenantId: tenant.id });
+    },
+    async addMember(tenantId, userId, role) {
+      await kernel.database
+        .knex("kernel.memberships")
+        .insert({ tenant_id: tenantId, user_id: userId, role })
+        .onConflict(["tenant_id", "user_id"])
+        .merge({ role });
+      kernel.identity.memberships.forget();
+    },
     async graphql(query, variables, opts) {
       const res = await inject({ method: "POST", url: "/graphql", payload: { query, variables }, tenant: opts?.tenant });
       return res.json();

@@ -1,0 +1,3 @@
+import { jobTransportContract } from "./job-transport.contract.js";
+
+jobTransportContract("in-process", undefined);
