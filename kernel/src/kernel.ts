@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import mercurius from "mercurius";
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { AssetService } from "./assets/asset-service.js";
+import { DirectUploads } from "./assets/direct-uploads.js";
 import type { KernelConfig } from "./config.js";
 import { type Database, openDatabase } from "./db/database.js";
 import { KERNEL_SCHEMA, kernelMigrations } from "./db/kernel-migrations.js";
@@ -209,7 +210,7 @@ export class Kernel {
       tenantScope.set(who.tenantId);
     });
     this.assets.registerJobs();
-    await registerAssetRoutes(this.app, this.assets);
+    await registerAssetRoutes(this.app, this.assets, new DirectUploads(this.db.knex, this.services.blobs, this.assets));
     await registerBlobRoutes(this.app, this.services.blobs);
     await registerKernelRoutes(this.app, {
       runtime: this.runtime,

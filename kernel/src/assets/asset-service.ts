@@ -56,6 +56,11 @@ export class AssetService {
     this.store = new AssetStore(db);
   }
 
+  /** The blob store behind assets, for tests that check what is (not) stored. */
+  blobsForTest(): BlobStore {
+    return this.blobs;
+  }
+
   /** The kernel owns one job type, processed like any plugin's. */
   registerJobs() {
     this.jobs.declare("kernel", {

@@ -2,6 +2,7 @@ import fastifyMultipart from "@fastify/multipart";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { AssetService } from "../assets/asset-service.js";
 import type { Asset } from "../assets/asset-types.js";
+import type { DirectUploads } from "../assets/direct-uploads.js";
 import { sanitizeFileName } from "../assets/file-name.js";
 import { type ReceivedFile, receiveToTempFile } from "../assets/upload-receiver.js";
 import { kernelError } from "../errors.js";
@@ -51,7 +52,9 @@ async function readUpload(req: FastifyRequest, assets: AssetService): Promise<{ 
   return { ...received, fields };
 }
 
-export async function registerAssetRoutes(app: FastifyInstance, assets: AssetService) {
+export async function registerAssetRoutes(app: FastifyInstance, assets: AssetService, uploads: DirectUploads) {
+  registerDirectUploadRoutes(app, assets, uploads);
+
   await app.register(async (scope) => {
     // preservePath: see the name as sent, so a name with a path is refused rather than silently trimmed.
     await scope.register(fastifyMultipart, { preservePath: true, limits: { fileSize: assets.limits.maxUploadBytes } });
@@ -244,4 +247,80 @@ export async function registerAssetRoutes(app: FastifyInstance, assets: AssetSer
     await assets.store.removeFromProject(req.identity.tenantId, req.params.id, req.body.assetIds);
     return reply.status(204).send();
   });
+}
+
+/** Uploads straight to the blob store: presigned PUT for small files, resumable parts for big ones. */
+function registerDirectUploadRoutes(app: FastifyInstance, assets: AssetService, uploads: DirectUploads) {
+  const uploadParams = idParams;
+  app.post<{ Body: { name: string; size: number; contentType: string; tags?: string[]; projectId?: string } }>(
+    "/api/assets/uploads",
+    {
+      schema: {
+        tags: ["assets"],
+        summary: "Start an upload that goes straight to storage (presigned PUT, or resumable parts above 64 MiB)",
+        body: {
+          type: "object",
+          required: ["name", "size", "contentType"],
+          additionalProperties: false,
+          properties: {
+            name: { type: "string", minLength: 1, maxLength: 255 },
+            size: { type: "integer", minimum: 1 },
+            contentType: { type: "string", minLength: 3, maxLength: 127 },
+            tags: { type: "array", maxItems: 50, items: { type: "string", minLength: 1, maxLength: 64 } },
+            projectId: { type: "string", format: "uuid" },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      if (/[\\/]|^\.\.?$/.test(req.body.name)) throw kernelError("KERNEL_VALIDATION", 'the file name may not contain a path or "..": send the bare file name');
+      if (req.body.projectId && !(await assets.store.projectExists(req.identity.tenantId, req.body.projectId))) {
+        throw kernelError("KERNEL_VALIDATION", "projectId does not name a project of this tenant");
+      }
+      const session = await uploads.start(req.identity.tenantId, req.identity.userId, { ...req.body, name: sanitizeFileName(req.body.name) });
+      return reply.status(201).send(session);
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    "/api/assets/uploads/:id",
+    { schema: { tags: ["assets"], summary: "An upload's state; for a resumable one, the parts already received", params: uploadParams } },
+    async (req) => uploads.describe(req.identity.tenantId, req.params.id),
+  );
+
+  app.post<{ Params: { id: string }; Body: { partNumbers: number[] } }>(
+    "/api/assets/uploads/:id/parts",
+    {
+      schema: {
+        tags: ["assets"],
+        summary: "Presigned PUT requests for parts of a resumable upload",
+        params: uploadParams,
+        body: {
+          type: "object",
+          required: ["partNumbers"],
+          additionalProperties: false,
+          properties: { partNumbers: { type: "array", minItems: 1, maxItems: 100, items: { type: "integer", minimum: 1 } } },
+        },
+      },
+    },
+    async (req) => ({ parts: await uploads.partUrls(req.identity.tenantId, req.params.id, req.body.partNumbers) }),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    "/api/assets/uploads/:id/complete",
+    { schema: { tags: ["assets"], summary: "Check the uploaded bytes and create the asset", params: uploadParams } },
+    async (req, reply) => {
+      const { asset, job } = await uploads.complete(req.identity.tenantId, req.params.id);
+      return reply.status(201).send({ asset: present(asset), jobId: job.id });
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    "/api/assets/uploads/:id",
+    { schema: { tags: ["assets"], summary: "Abandon an upload; its bytes are removed", params: uploadParams } },
+    async (req, reply) => {
+      await uploads.abort(req.identity.tenantId, req.params.id);
+      return reply.status(204).send();
+    },
+  );
 }
