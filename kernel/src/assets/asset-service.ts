@@ -9,6 +9,7 @@ import { kernelError } from "../errors.js";
 import type { JobService } from "../jobs/job-service.js";
 import type { JobContext, JobRecord } from "../sdk/context.js";
 import type { BlobStore } from "../storage/blob-store.js";
+import { withTenant } from "../tenancy/tenant-db.js";
 import { AssetStore } from "./asset-store.js";
 import { type Asset, type AssetListQuery, assetKeys, type Derivative } from "./asset-types.js";
 import { DEFAULT_THUMBNAILS, makePoster, makeThumbnails, makeVideoProxy } from "./derivatives.js";
@@ -115,7 +116,7 @@ export class AssetService {
     const key = assetKeys.original(tenantId, id, 1, type.ext);
     await this.blobs.put(key, createReadStream(file.path), { contentType: type.mime });
     try {
-      await this.db.transaction(async (trx) => {
+      await withTenant(this.db, tenantId, async (trx) => {
         await this.store.insertAsset(trx, { id, tenantId, ownerUserId: userId, kind: type.kind, name: options.name, tags: normaliseTags(options.tags ?? []) });
         await this.store.insertVersion(trx, {
           assetId: id,
@@ -147,7 +148,7 @@ export class AssetService {
     const type = await this.validate(file.path);
     const described = file.sha256 && file.size ? { size: file.size, sha256: file.sha256 } : await describeFile(file.path);
     let key = "";
-    const version = await this.db.transaction(async (trx) => {
+    const version = await withTenant(this.db, tenantId, async (trx) => {
       const next = await this.store.nextVersion(trx, tenantId, assetId);
       if (!next) throw kernelError("KERNEL_ASSET_NOT_FOUND", `no asset ${assetId} in this tenant`);
       key = assetKeys.original(tenantId, assetId, next, type.ext);

@@ -1,4 +1,5 @@
 import type { Knex } from "knex";
+import { withTenant } from "../tenancy/tenant-db.js";
 import type { Asset, AssetListQuery, AssetVersion, Derivative } from "./asset-types.js";
 import type { AssetKind } from "./media-types.js";
 
@@ -74,13 +75,15 @@ export class AssetStore {
   }
 
   async versionRow(tenantId: string, assetId: string, version: number): Promise<(AssetVersion & { blobKey: string }) | null> {
-    const r = await this.db("kernel.asset_versions").where({ tenant_id: tenantId, asset_id: assetId, version }).first();
+    const r = await withTenant(this.db, tenantId, (db) => db("kernel.asset_versions").where({ tenant_id: tenantId, asset_id: assetId, version }).first());
     return r ? { ...toVersion(r), blobKey: r.blob_key } : null;
   }
 
   async versions(tenantId: string, assetId: string): Promise<AssetVersion[]> {
-    const rows = await this.db("kernel.asset_versions").where({ tenant_id: tenantId, asset_id: assetId }).orderBy("version");
-    return rows.map(toVersion);
+    return withTenant(this.db, tenantId, async (db) => {
+      const rows = await db("kernel.asset_versions").where({ tenant_id: tenantId, asset_id: assetId }).orderBy("version");
+      return rows.map(toVersion);
+    });
   }
 
   async updateVersionMedia(
@@ -94,24 +97,27 @@ export class AssetStore {
       metadata?: Record<string, unknown>;
       derivatives?: Record<string, Derivative>;
     },
-  ) {
-    await this.db("kernel.asset_versions")
-      .where({ tenant_id: tenantId, asset_id: assetId, version })
-      .update({
-        ...(fields.width !== undefined ? { width: fields.width } : {}),
-        ...(fields.height !== undefined ? { height: fields.height } : {}),
-        ...(fields.durationMs !== undefined ? { duration_ms: fields.durationMs } : {}),
-        ...(fields.metadata ? { metadata: JSON.stringify(fields.metadata) } : {}),
-        ...(fields.derivatives ? { derivatives: JSON.stringify(fields.derivatives) } : {}),
-      });
+  ): Promise<void> {
+    await withTenant(this.db, tenantId, (db) =>
+      db("kernel.asset_versions")
+        .where({ tenant_id: tenantId, asset_id: assetId, version })
+        .update({
+          ...(fields.width !== undefined ? { width: fields.width } : {}),
+          ...(fields.height !== undefined ? { height: fields.height } : {}),
+          ...(fields.durationMs !== undefined ? { duration_ms: fields.durationMs } : {}),
+          ...(fields.metadata ? { metadata: JSON.stringify(fields.metadata) } : {}),
+          ...(fields.derivatives ? { derivatives: JSON.stringify(fields.derivatives) } : {}),
+        }),
+    );
   }
 
   async setStatus(
     tenantId: string,
     assetId: string,
     fields: { status?: Asset["status"]; error?: Asset["error"]; currentVersion?: number; capturedAt?: string | null },
-    trx: Knex = this.db,
-  ) {
+    trx?: Knex,
+  ): Promise<void> {
+    if (!trx) return withTenant(this.db, tenantId, (db) => this.setStatus(tenantId, assetId, fields, db));
     await trx("kernel.assets")
       .where({ tenant_id: tenantId, id: assetId })
       .update({
@@ -119,57 +125,61 @@ export class AssetStore {
         ...(fields.error !== undefined ? { error: fields.error ? JSON.stringify(fields.error) : null } : {}),
         ...(fields.currentVersion ? { current_version: fields.currentVersion } : {}),
         ...(fields.capturedAt !== undefined ? { captured_at: fields.capturedAt } : {}),
-        updated_at: this.db.fn.now(),
+        updated_at: trx.fn.now(),
       });
   }
 
   async get(tenantId: string, assetId: string, options: { includeDeleted?: boolean } = {}): Promise<Asset | null> {
-    if (!/^[0-9a-f-]{36}$/i.test(assetId)) return null;
-    const q = this.db("kernel.assets").where({ tenant_id: tenantId, id: assetId });
-    if (!options.includeDeleted) q.whereNull("deleted_at");
-    const row = await q.first();
-    if (!row) return null;
-    return (await this.hydrate(tenantId, [row]))[0] ?? null;
+    return withTenant(this.db, tenantId, async (db) => {
+      if (!/^[0-9a-f-]{36}$/i.test(assetId)) return null;
+      const q = db("kernel.assets").where({ tenant_id: tenantId, id: assetId });
+      if (!options.includeDeleted) q.whereNull("deleted_at");
+      const row = await q.first();
+      if (!row) return null;
+      return (await this.hydrate(db, tenantId, [row]))[0] ?? null;
+    });
   }
 
   async list(tenantId: string, query: AssetListQuery): Promise<{ assets: Asset[]; nextCursor: string | null }> {
     const limit = Math.min(Math.max(query.limit ?? 50, 1), 200);
-    const q = this.db("kernel.assets as a").where("a.tenant_id", tenantId).select("a.*");
-    if (query.deleted) q.whereNotNull("a.deleted_at");
-    else q.whereNull("a.deleted_at");
-    if (query.kind) q.andWhere("a.kind", query.kind);
-    if (query.from) q.andWhere("a.created_at", ">=", query.from);
-    if (query.to) q.andWhere("a.created_at", "<", query.to);
-    if (query.tag) q.whereExists(this.db("kernel.asset_tags as t").whereRaw("t.asset_id = a.id").andWhere("t.tag", query.tag));
-    if (query.projectId) q.whereExists(this.db("kernel.project_assets as p").whereRaw("p.asset_id = a.id").andWhere("p.project_id", query.projectId));
-    if (query.q) {
-      const like = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      q.andWhere((w) => {
-        w.whereILike("a.name", like).orWhereExists(this.db("kernel.asset_tags as t").whereRaw("t.asset_id = a.id").andWhereILike("t.tag", like));
-      });
-    }
-    if (query.cursor) {
-      const c = decodeCursor(query.cursor);
-      if (c) q.andWhereRaw("(a.created_at, a.id) < (?, ?)", [c.createdAt, c.id]);
-    }
-    const rows = await q
-      .orderBy([
-        { column: "a.created_at", order: "desc" },
-        { column: "a.id", order: "desc" },
-      ])
-      .limit(limit + 1);
-    const assets = await this.hydrate(tenantId, rows.slice(0, limit));
-    const last = assets[assets.length - 1];
-    return { assets, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+    return withTenant(this.db, tenantId, async (db) => {
+      const q = db("kernel.assets as a").where("a.tenant_id", tenantId).select("a.*");
+      if (query.deleted) q.whereNotNull("a.deleted_at");
+      else q.whereNull("a.deleted_at");
+      if (query.kind) q.andWhere("a.kind", query.kind);
+      if (query.from) q.andWhere("a.created_at", ">=", query.from);
+      if (query.to) q.andWhere("a.created_at", "<", query.to);
+      if (query.tag) q.whereExists(db("kernel.asset_tags as t").whereRaw("t.asset_id = a.id").andWhere("t.tag", query.tag));
+      if (query.projectId) q.whereExists(db("kernel.project_assets as p").whereRaw("p.asset_id = a.id").andWhere("p.project_id", query.projectId));
+      if (query.q) {
+        const like = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        q.andWhere((w) => {
+          w.whereILike("a.name", like).orWhereExists(db("kernel.asset_tags as t").whereRaw("t.asset_id = a.id").andWhereILike("t.tag", like));
+        });
+      }
+      if (query.cursor) {
+        const c = decodeCursor(query.cursor);
+        if (c) q.andWhereRaw("(a.created_at, a.id) < (?, ?)", [c.createdAt, c.id]);
+      }
+      const rows = await q
+        .orderBy([
+          { column: "a.created_at", order: "desc" },
+          { column: "a.id", order: "desc" },
+        ])
+        .limit(limit + 1);
+      const assets = await this.hydrate(db, tenantId, rows.slice(0, limit));
+      const last = assets[assets.length - 1];
+      return { assets, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+    });
   }
 
-  private async hydrate(tenantId: string, rows: Row[]): Promise<Asset[]> {
+  private async hydrate(db: Knex, tenantId: string, rows: Row[]): Promise<Asset[]> {
     if (!rows.length) return [];
     const ids = rows.map((r) => r.id as string);
     const [tags, projects, versions] = await Promise.all([
-      this.db("kernel.asset_tags").where({ tenant_id: tenantId }).whereIn("asset_id", ids).select("asset_id", "tag"),
-      this.db("kernel.project_assets").whereIn("asset_id", ids).select("asset_id", "project_id"),
-      this.db("kernel.asset_versions as v")
+      db("kernel.asset_tags").where({ tenant_id: tenantId }).whereIn("asset_id", ids).select("asset_id", "tag"),
+      db("kernel.project_assets").whereIn("asset_id", ids).select("asset_id", "project_id"),
+      db("kernel.asset_versions as v")
         .join("kernel.assets as a", function () {
           this.on("a.id", "=", "v.asset_id").andOn("a.current_version", "=", "v.version");
         })
@@ -202,7 +212,7 @@ export class AssetStore {
   }
 
   async update(tenantId: string, assetId: string, fields: { name?: string; tags?: string[] }) {
-    await this.db.transaction(async (trx) => {
+    return withTenant(this.db, tenantId, async (trx) => {
       if (fields.name) await trx("kernel.assets").where({ tenant_id: tenantId, id: assetId }).update({ name: fields.name, updated_at: trx.fn.now() });
       if (fields.tags) {
         await trx("kernel.asset_tags").where({ tenant_id: tenantId, asset_id: assetId }).delete();
@@ -212,14 +222,18 @@ export class AssetStore {
   }
 
   async setDeleted(tenantId: string, assetId: string, deleted: boolean): Promise<boolean> {
-    const n = await this.db("kernel.assets")
-      .where({ tenant_id: tenantId, id: assetId })
-      .update({ deleted_at: deleted ? this.db.fn.now() : null, updated_at: this.db.fn.now() });
-    return n > 0;
+    return withTenant(this.db, tenantId, async (db) => {
+      const n = await db("kernel.assets")
+        .where({ tenant_id: tenantId, id: assetId })
+        .update({ deleted_at: deleted ? db.fn.now() : null, updated_at: db.fn.now() });
+      return n > 0;
+    });
   }
 
   async deleteAsset(tenantId: string, assetId: string) {
-    await this.db("kernel.assets").where({ tenant_id: tenantId, id: assetId }).delete();
+    return withTenant(this.db, tenantId, async (db) => {
+      await db("kernel.assets").where({ tenant_id: tenantId, id: assetId }).delete();
+    });
   }
 
   async nextVersion(trx: Knex.Transaction, tenantId: string, assetId: string): Promise<number> {
@@ -232,44 +246,54 @@ export class AssetStore {
 
   // Projects and albums.
   async createProject(tenantId: string, kind: "album" | "project", name: string) {
-    const [row] = await this.db("kernel.projects").insert({ tenant_id: tenantId, kind, name }).returning(["id", "kind", "name", "created_at"]);
-    return { id: row.id as string, kind: row.kind as string, name: row.name as string, createdAt: iso(row.created_at) };
+    return withTenant(this.db, tenantId, async (db) => {
+      const [row] = await db("kernel.projects").insert({ tenant_id: tenantId, kind, name }).returning(["id", "kind", "name", "created_at"]);
+      return { id: row.id as string, kind: row.kind as string, name: row.name as string, createdAt: iso(row.created_at) };
+    });
   }
 
   async listProjects(tenantId: string) {
-    const rows = await this.db("kernel.projects as p")
-      .where("p.tenant_id", tenantId)
-      .leftJoin("kernel.project_assets as pa", "pa.project_id", "p.id")
-      .groupBy("p.id")
-      .orderBy("p.created_at")
-      .select("p.id", "p.kind", "p.name", "p.created_at")
-      .count<Row[]>("pa.asset_id as asset_count");
-    return rows.map((r) => ({
-      id: r.id as string,
-      kind: r.kind as string,
-      name: r.name as string,
-      createdAt: iso(r.created_at),
-      assetCount: Number(r.asset_count),
-    }));
+    return withTenant(this.db, tenantId, async (db) => {
+      const rows = await db("kernel.projects as p")
+        .where("p.tenant_id", tenantId)
+        .leftJoin("kernel.project_assets as pa", "pa.project_id", "p.id")
+        .groupBy("p.id")
+        .orderBy("p.created_at")
+        .select("p.id", "p.kind", "p.name", "p.created_at")
+        .count<Row[]>("pa.asset_id as asset_count");
+      return rows.map((r) => ({
+        id: r.id as string,
+        kind: r.kind as string,
+        name: r.name as string,
+        createdAt: iso(r.created_at),
+        assetCount: Number(r.asset_count),
+      }));
+    });
   }
 
   async projectExists(tenantId: string, projectId: string): Promise<boolean> {
-    if (!/^[0-9a-f-]{36}$/i.test(projectId)) return false;
-    return Boolean(await this.db("kernel.projects").where({ tenant_id: tenantId, id: projectId }).first("id"));
+    return withTenant(this.db, tenantId, async (db) => {
+      if (!/^[0-9a-f-]{36}$/i.test(projectId)) return false;
+      return Boolean(await db("kernel.projects").where({ tenant_id: tenantId, id: projectId }).first("id"));
+    });
   }
 
   async addToProject(tenantId: string, projectId: string, assetIds: string[]): Promise<number> {
-    const owned = await this.db("kernel.assets").where({ tenant_id: tenantId }).whereIn("id", assetIds).pluck("id");
-    if (!owned.length) return 0;
-    await this.db("kernel.project_assets")
-      .insert(owned.map((id: string) => ({ project_id: projectId, asset_id: id })))
-      .onConflict(["project_id", "asset_id"])
-      .ignore();
-    return owned.length;
+    return withTenant(this.db, tenantId, async (db) => {
+      const owned = await db("kernel.assets").where({ tenant_id: tenantId }).whereIn("id", assetIds).pluck("id");
+      if (!owned.length) return 0;
+      await db("kernel.project_assets")
+        .insert(owned.map((id: string) => ({ project_id: projectId, asset_id: id })))
+        .onConflict(["project_id", "asset_id"])
+        .ignore();
+      return owned.length;
+    });
   }
 
   async removeFromProject(tenantId: string, projectId: string, assetIds: string[]) {
-    const owned = await this.db("kernel.assets").where({ tenant_id: tenantId }).whereIn("id", assetIds).pluck("id");
-    await this.db("kernel.project_assets").where({ project_id: projectId }).whereIn("asset_id", owned).delete();
+    return withTenant(this.db, tenantId, async (db) => {
+      const owned = await db("kernel.assets").where({ tenant_id: tenantId }).whereIn("id", assetIds).pluck("id");
+      await db("kernel.project_assets").where({ project_id: projectId }).whereIn("asset_id", owned).delete();
+    });
   }
 }

@@ -25,7 +25,7 @@ test("a presigned PUT, then complete, makes the asset", async () => {
   const started = await t.inject({ method: "POST", url: "/api/assets/uploads", payload: { name: "direct.jpg", size: data.length, contentType: "image/jpeg" } });
   expect(started.statusCode, started.body).toBe(201);
   const { id, put } = started.json();
-  const sent = await fetch(new URL(put.url, base), { method: put.method, headers: put.headers, body: data });
+  const sent = await fetch(new URL(put.url, base), { method: put.method, headers: put.headers, body: new Uint8Array(data) });
   expect(sent.status).toBeLessThan(300);
   const done = await t.inject({ method: "POST", url: `/api/assets/uploads/${id}/complete` });
   expect(done.statusCode, done.body).toBe(201);
@@ -45,9 +45,9 @@ test("a resumable upload: parts survive a cut, the client asks what arrived and 
   const count = session.multipart?.partCount ?? 0;
   expect(count).toBeGreaterThanOrEqual(3);
   const sendPart = async (n: number) => {
-    const [{ request }] = (await uploads.partUrls(t.defaultTenant.id, session.id, [n])) as [
-      { request: { url: string; method: string; headers: Record<string, string> } },
-    ];
+    const [part] = await uploads.partUrls(t.defaultTenant.id, session.id, [n]);
+    if (!part) throw new Error(`no URL for part ${n}`);
+    const { request } = part;
     const res = await fetch(new URL(request.url, base), {
       method: request.method,
       headers: request.headers,
@@ -70,7 +70,7 @@ test("a resumable upload: parts survive a cut, the client asks what arrived and 
 test("an abandoned upload leaves no asset and no staged bytes; a non-media upload is refused at complete", async () => {
   const before = await assetCount();
   const started = (await t.inject({ method: "POST", url: "/api/assets/uploads", payload: { name: "x.jpg", size: 2000, contentType: "image/jpeg" } })).json();
-  await fetch(new URL(started.put.url, base), { method: "PUT", headers: started.put.headers, body: randomBytes(2000) });
+  await fetch(new URL(started.put.url, base), { method: "PUT", headers: started.put.headers, body: new Uint8Array(randomBytes(2000)) });
   const refused = await t.inject({ method: "POST", url: `/api/assets/uploads/${started.id}/complete` });
   expect(refused.statusCode).toBe(415);
   expect((await t.inject({ method: "GET", url: `/api/assets/uploads/${started.id}` })).json().status).toBe("aborted");
@@ -79,7 +79,7 @@ test("an abandoned upload leaves no asset and no staged bytes; a non-media uploa
   await fetch(new URL(other.put.url, base), {
     method: "PUT",
     headers: other.put.headers,
-    body: await jpegWithExif(30, 30).then((b) => b.subarray(0, 500)),
+    body: new Uint8Array((await jpegWithExif(30, 30)).subarray(0, 500)),
   }).catch(() => {});
   expect((await t.inject({ method: "DELETE", url: `/api/assets/uploads/${other.id}` })).statusCode).toBe(204);
   expect(await assetCount()).toBe(before);
