@@ -66,6 +66,8 @@ export interface TestUser {
 export interface TestKernel {
   kernel: Kernel;
   defaultTenant: Tenant;
+  /** Where this kernel's `ctx.models` looks for fetched model files (`<cache>/<id>/<version>/<file>`). */
+  modelCacheDir: string;
   /** HTTP without a socket; `tenant` picks the caller's tenant (default tenant otherwise). */
   inject(options: InjectOptions & { tenant?: string }): Promise<LightMyRequestResponse>;
   graphql(query: string, variables?: Record<string, unknown>, options?: { tenant?: string }): Promise<{ data?: unknown; errors?: { message: string }[] }>;
@@ -150,6 +152,7 @@ export async function createTestKernel(options: TestKernelOptions): Promise<Test
   return {
     kernel,
     defaultTenant,
+    modelCacheDir: config.modelCacheDir,
     inject,
     notifications,
     async signUp(email, opts) {

@@ -1,0 +1,27 @@
+import type { Identity, PluginContext } from "@crealia/kernel/sdk";
+import { imageVersion } from "./service.js";
+import { DetectionStore } from "./store.js";
+
+const typeDefs = `
+  type FaceKeypoint { name: String!, x: Float!, y: Float! }
+  type FaceBox { x: Float!, y: Float!, width: Float!, height: Float! }
+  type FaceDetected { box: FaceBox!, score: Float!, keypoints: [FaceKeypoint!]! }
+  type FaceDetection { assetId: ID!, version: Int!, model: String!, width: Int!, height: Int!, faces: [FaceDetected!]!, createdAt: String! }
+  extend type Query {
+    "Faces detected in an asset version (the current one by default); null when not detected yet."
+    faceDetection(assetId: ID!, version: Int): FaceDetection
+  }
+`;
+
+export function registerGraphql(ctx: PluginContext) {
+  const store = new DetectionStore(ctx.db);
+  ctx.graphql.extend(typeDefs, {
+    Query: {
+      faceDetection: async (_root: unknown, args: { assetId: string; version?: number | null }, gql: { identity: Identity }) => {
+        const { tenantId } = gql.identity;
+        const { version } = await imageVersion(ctx, tenantId, args.assetId, args.version ?? undefined);
+        return store.find(tenantId, args.assetId, version);
+      },
+    },
+  });
+}

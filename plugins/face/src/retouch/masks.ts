@@ -1,0 +1,73 @@
+/**
+ * Face-region masks from detections: ellipses placed from the box and the 6 keypoints, drawn as
+ * SVG and feathered with a Gaussian blur by libvips (sharp), one byte per pixel (0..255).
+ */
+import sharp from "sharp";
+import type { Face } from "../detect/detector.js";
+
+export const MASK_KINDS = ["faces", "skin", "eyes", "mouth"] as const;
+export type FaceMaskKind = (typeof MASK_KINDS)[number];
+
+interface Ellipse {
+  cx: number;
+  cy: number;
+  rx: number;
+  ry: number;
+  angle: number;
+}
+
+function kp(face: Face, name: Face["keypoints"][number]["name"]) {
+  const p = face.keypoints.find((k) => k.name === name);
+  return p ?? { x: face.box.x + face.box.width / 2, y: face.box.y + face.box.height / 2 };
+}
+
+/** The face oval: the box reaches from the brows to the chin; the oval adds the forehead. */
+export function faceEllipse(face: Face): Ellipse {
+  const { x, y, width: w, height: h } = face.box;
+  const re = kp(face, "rightEye");
+  const le = kp(face, "leftEye");
+  const angle = (Math.atan2(le.y - re.y, le.x - re.x) * 180) / Math.PI;
+  return { cx: x + w / 2, cy: y + h * 0.42, rx: w * 0.5, ry: h * 0.66, angle };
+}
+
+export function eyeEllipses(face: Face): Ellipse[] {
+  const w = face.box.width;
+  const { angle } = faceEllipse(face);
+  return (["rightEye", "leftEye"] as const).map((n) => {
+    const p = kp(face, n);
+    return { cx: p.x, cy: p.y, rx: w * 0.12, ry: w * 0.07, angle };
+  });
+}
+
+export function mouthEllipse(face: Face): Ellipse {
+  const w = face.box.width;
+  const p = kp(face, "mouth");
+  return { cx: p.x, cy: p.y, rx: w * 0.19, ry: w * 0.09, angle: faceEllipse(face).angle };
+}
+
+const svgEllipse = (e: Ellipse, fill: string) =>
+  `<ellipse cx="${e.cx.toFixed(2)}" cy="${e.cy.toFixed(2)}" rx="${Math.max(0.5, e.rx).toFixed(2)}" ry="${Math.max(0.5, e.ry).toFixed(2)}" transform="rotate(${e.angle.toFixed(2)} ${e.cx.toFixed(2)} ${e.cy.toFixed(2)})" fill="${fill}"/>`;
+
+/**
+ * A feathered mask of `kind` for the faces: `faces` (whole face ovals), `skin` (the ovals without
+ * eyes and mouth), `eyes`, `mouth`. `feather` scales the blur (1 = 6 % of the mean face width).
+ */
+export async function faceMask(faces: readonly Face[], width: number, height: number, kind: FaceMaskKind, feather = 1): Promise<Uint8Array> {
+  if (faces.length === 0) return new Uint8Array(width * height);
+  const shapes: string[] = [];
+  for (const f of faces) {
+    if (kind === "faces" || kind === "skin") shapes.push(svgEllipse(faceEllipse(f), "#fff"));
+    if (kind === "skin") {
+      for (const e of eyeEllipses(f)) shapes.push(svgEllipse({ ...e, rx: e.rx * 1.25, ry: e.ry * 1.6 }, "#000"));
+      const m = mouthEllipse(f);
+      shapes.push(svgEllipse({ ...m, rx: m.rx * 1.1, ry: m.ry * 1.3 }, "#000"));
+    }
+    if (kind === "eyes") for (const e of eyeEllipses(f)) shapes.push(svgEllipse(e, "#fff"));
+    if (kind === "mouth") shapes.push(svgEllipse(mouthEllipse(f), "#fff"));
+  }
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="#000"/>${shapes.join("")}</svg>`;
+  const meanWidth = faces.reduce((s, f) => s + f.box.width, 0) / faces.length;
+  const sigma = Math.max(0.3, meanWidth * (kind === "faces" || kind === "skin" ? 0.06 : 0.03) * feather);
+  const data = await sharp(Buffer.from(svg), { limitInputPixels: false }).resize(width, height, { fit: "fill" }).extractChannel(0).blur(sigma).raw().toBuffer();
+  return new Uint8Array(data.buffer, data.byteOffset, data.length);
+}

@@ -1,0 +1,97 @@
+/**
+ * Landmark-driven retouch on raw pixels (one pass over typed arrays, no per-pixel objects):
+ * - skin smoothing: an edge-aware blend towards a Gaussian blur inside the feathered skin mask;
+ *   where the blur differs from the pixel by more than an edge threshold (brows, nostrils, the
+ *   face outline) it is not applied, and a share of the fine detail is always kept (texture);
+ * - eyes: brightened inside the eye ellipses;
+ * - teeth: only bright pixels inside the mouth ellipse are whitened (desaturated and lifted), so
+ *   lips and the inside of the mouth stay as they are.
+ * Pixels outside every mask are returned unchanged.
+ */
+import sharp from "sharp";
+import type { Face } from "../detect/detector.js";
+import type { RgbImage } from "../image.js";
+import { faceMask } from "./masks.js";
+
+export interface RetouchParams {
+  /** 0..1 */
+  smoothing: number;
+  /** 0..1 */
+  eyes: number;
+  /** 0..1 */
+  teeth: number;
+}
+
+/** Fraction of the high-frequency detail smoothing always keeps. */
+const TEXTURE_KEPT = 0.2;
+/** Luma difference (0..255) from which the blur is not applied at all (an edge, not skin). */
+const EDGE_LEVEL = 28;
+
+export async function retouch(img: RgbImage, faces: readonly Face[], params: RetouchParams): Promise<RgbImage & { changed: number }> {
+  const { width, height } = img;
+  const out = new Uint8Array(img.pixels);
+  if (faces.length === 0 || (params.smoothing <= 0 && params.eyes <= 0 && params.teeth <= 0)) return { pixels: out, width, height, changed: 0 };
+  const meanWidth = faces.reduce((s, f) => s + f.box.width, 0) / faces.length;
+  const [skin, eyes, mouth, blurred] = await Promise.all([
+    params.smoothing > 0 ? faceMask(faces, width, height, "skin") : null,
+    params.eyes > 0 ? faceMask(faces, width, height, "eyes") : null,
+    params.teeth > 0 ? faceMask(faces, width, height, "mouth") : null,
+    params.smoothing > 0
+      ? sharp(img.pixels, { raw: { width, height, channels: 3 } })
+          .blur(Math.max(0.5, meanWidth * 0.025))
+          .raw()
+          .toBuffer()
+      : null,
+  ]);
+  const src = img.pixels;
+  let changed = 0;
+  const s = Math.min(1, Math.max(0, params.smoothing)) * (1 - TEXTURE_KEPT);
+  const eyeGain = Math.min(1, Math.max(0, params.eyes)) * 0.22;
+  const teethGain = Math.min(1, Math.max(0, params.teeth));
+  for (let i = 0, p = 0; i < width * height; i++, p += 3) {
+    const ms = skin ? (skin[i] as number) : 0;
+    const me = eyes ? (eyes[i] as number) : 0;
+    const mm = mouth ? (mouth[i] as number) : 0;
+    if (ms === 0 && me === 0 && mm === 0) continue;
+    let r = src[p] as number;
+    let g = src[p + 1] as number;
+    let b = src[p + 2] as number;
+    if (ms > 0 && blurred) {
+      const br = blurred[p] as number;
+      const bg = blurred[p + 1] as number;
+      const bb = blurred[p + 2] as number;
+      const dl = Math.abs(0.299 * (br - r) + 0.587 * (bg - g) + 0.114 * (bb - b));
+      const edge = dl >= EDGE_LEVEL ? 0 : 1 - dl / EDGE_LEVEL;
+      const w = (ms / 255) * s * edge;
+      r += (br - r) * w;
+      g += (bg - g) * w;
+      b += (bb - b) * w;
+    }
+    if (me > 0) {
+      const w = (me / 255) * eyeGain;
+      r += (255 - r) * w * (r / 255);
+      g += (255 - g) * w * (g / 255);
+      b += (255 - b) * w * (b / 255);
+    }
+    if (mm > 0) {
+      const luma = (0.299 * r + 0.587 * g + 0.114 * b) / 255;
+      const bright = luma <= 0.45 ? 0 : luma >= 0.7 ? 1 : ((luma - 0.45) / 0.25) ** 2 * (3 - 2 * ((luma - 0.45) / 0.25));
+      const w = (mm / 255) * teethGain * bright;
+      if (w > 0) {
+        const y = luma * 255;
+        const lift = 1 + 0.1 * w;
+        r = (r + (y - r) * 0.7 * w) * lift;
+        g = (g + (y - g) * 0.7 * w) * lift;
+        b = (b + (y - b) * 0.7 * w) * lift;
+      }
+    }
+    const nr = r < 0 ? 0 : r > 255 ? 255 : Math.round(r);
+    const ng = g < 0 ? 0 : g > 255 ? 255 : Math.round(g);
+    const nb = b < 0 ? 0 : b > 255 ? 255 : Math.round(b);
+    if (nr !== src[p] || ng !== src[p + 1] || nb !== src[p + 2]) changed++;
+    out[p] = nr;
+    out[p + 1] = ng;
+    out[p + 2] = nb;
+  }
+  return { pixels: out, width, height, changed };
+}

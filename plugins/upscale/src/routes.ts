@@ -1,0 +1,137 @@
+import type { PluginContext } from "@crealia/kernel/sdk";
+import { sdWebUiUpscalers } from "./backends/sdwebui.js";
+import { imageVersion, resolveBackend, type UpscaleSettings } from "./service.js";
+import type { GeneratePayload } from "./workers/generate.js";
+import type { StylePayload } from "./workers/style.js";
+import type { UpscalePayload } from "./workers/upscale.js";
+
+const params = { type: "object", required: ["assetId"], properties: { assetId: { type: "string", format: "uuid" } } } as const;
+const PROMPT = { type: "string", minLength: 1, maxLength: 4000 } as const;
+
+export function registerRoutes(ctx: PluginContext) {
+  ctx.http.post<{ Params: { assetId: string }; Body: { scale?: number; fallback?: "lanczos"; version?: number } }>(
+    "/assets/:assetId/upscale",
+    {
+      config: { permission: "upscale.run" },
+      schema: {
+        params,
+        body: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            scale: { type: "integer", enum: [2, 3, 4] },
+            fallback: { type: "string", enum: ["lanczos"] },
+            version: { type: "integer", minimum: 1 },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const { tenantId, userId } = req.identity;
+      const body = req.body ?? {};
+      const { version } = await imageVersion(ctx, tenantId, req.params.assetId, body.version);
+      try {
+        await resolveBackend(ctx, tenantId, "upscale");
+      } catch (err) {
+        // The lanczos fallback only stands in for a missing backend, and only when asked for.
+        if (!(body.fallback === "lanczos" && (err as { code?: string }).code === "UPSCALE_BACKEND_NOT_CONFIGURED")) throw err;
+      }
+      const payload: UpscalePayload = { assetId: req.params.assetId, version, scale: body.scale ?? 2, ...(body.fallback ? { fallback: body.fallback } : {}) };
+      const job = await ctx.jobs.enqueue("upscale.upscale", payload, { tenantId, userId, assetId: req.params.assetId });
+      return reply.status(202).send({ jobId: job.id, version });
+    },
+  );
+
+  ctx.http.post<{ Body: Omit<GeneratePayload, "width" | "height"> & { width?: number; height?: number } }>(
+    "/generate",
+    {
+      config: { permission: "upscale.generate" },
+      schema: {
+        body: {
+          type: "object",
+          additionalProperties: false,
+          required: ["prompt"],
+          properties: {
+            prompt: PROMPT,
+            negativePrompt: { type: "string", maxLength: 4000 },
+            width: { type: "integer", minimum: 64, maximum: 2048, multipleOf: 8 },
+            height: { type: "integer", minimum: 64, maximum: 2048, multipleOf: 8 },
+            steps: { type: "integer", minimum: 1, maximum: 150 },
+            seed: { type: "integer", minimum: -1 },
+            cfgScale: { type: "number", minimum: 1, maximum: 30 },
+            name: { type: "string", minLength: 1, maxLength: 200 },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const { tenantId, userId } = req.identity;
+      await resolveBackend(ctx, tenantId, "generate");
+      const payload: GeneratePayload = { ...req.body, width: req.body.width ?? 512, height: req.body.height ?? 512 };
+      const job = await ctx.jobs.enqueue("upscale.generate", payload, { tenantId, userId });
+      return reply.status(202).send({ jobId: job.id });
+    },
+  );
+
+  ctx.http.post<{ Params: { assetId: string }; Body: Omit<StylePayload, "assetId" | "version" | "strength"> & { strength?: number; version?: number } }>(
+    "/assets/:assetId/style",
+    {
+      config: { permission: "upscale.generate" },
+      schema: {
+        params,
+        body: {
+          type: "object",
+          additionalProperties: false,
+          required: ["prompt"],
+          properties: {
+            prompt: PROMPT,
+            negativePrompt: { type: "string", maxLength: 4000 },
+            strength: { type: "number", minimum: 0, maximum: 1 },
+            steps: { type: "integer", minimum: 1, maximum: 150 },
+            seed: { type: "integer", minimum: -1 },
+            version: { type: "integer", minimum: 1 },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const { tenantId, userId } = req.identity;
+      const { version, ...rest } = req.body;
+      const v = await imageVersion(ctx, tenantId, req.params.assetId, version);
+      await resolveBackend(ctx, tenantId, "style");
+      const payload: StylePayload = { ...rest, assetId: req.params.assetId, version: v.version, strength: rest.strength ?? 0.5 };
+      const job = await ctx.jobs.enqueue("upscale.style", payload, { tenantId, userId, assetId: req.params.assetId });
+      return reply.status(202).send({ jobId: job.id, version: v.version });
+    },
+  );
+
+  /** What this tenant's backend can do, and for sdwebui whether the server answers (and its upscalers). */
+  ctx.http.get("/backend", async (req) => {
+    const { tenantId } = req.identity;
+    const settings = await ctx.settings.get<UpscaleSettings>(tenantId);
+    const can: Record<string, string | null> = {};
+    let id: string | null = null;
+    for (const capability of ["upscale", "generate", "style"] as const) {
+      try {
+        id = (await resolveBackend(ctx, tenantId, capability)).backend.id;
+        can[capability] = null;
+      } catch (err) {
+        can[capability] = (err as Error).message;
+      }
+    }
+    let server: { reachable: boolean; upscalers?: string[]; problem?: string } | null = null;
+    if (settings.backend === "sdwebui" && settings.sdwebui?.url) {
+      try {
+        server = { reachable: true, upscalers: await sdWebUiUpscalers({ url: settings.sdwebui.url, auth: await ctx.secrets.get(tenantId, "sdwebuiAuth") }) };
+      } catch (err) {
+        server = { reachable: false, problem: (err as Error).message };
+      }
+    }
+    return {
+      backend: settings.backend,
+      id,
+      capabilities: Object.fromEntries(Object.entries(can).map(([k, v]) => [k, { available: v === null, problem: v }])),
+      server,
+    };
+  });
+}
