@@ -6,7 +6,7 @@ import { type CompileOptions, compileTimeline, type SourceInfo } from "../src/co
 import { applyCommand, type Command, type MediaLookup, newProject } from "../src/model/commands.js";
 import { type ProjectDoc, resolutionFor, TRANSITIONS } from "../src/model/types.js";
 import { probe, runFfmpeg } from "../src/render/ffmpeg.js";
-import { ffprobe, makeBeep, makeClip, makeImage, meanAt, pcm } from "./media.js";
+import { ffprobe, frameLuma, makeBeep, makeClip, makeImage, makeSyncClip, meanAt, onsets, pcm } from "./media.js";
 
 let dir: string;
 const sources = new Map<string, SourceInfo>();
@@ -46,6 +46,9 @@ beforeAll(async () => {
     makeImage(dir, "still.png").then((f) => addSource("still", f, "image")),
     makeBeep(dir, "beep.wav", 1, 0.5).then((f) => addSource("beep", f, "audio")),
     makeClip(dir, "music.mp4", 3, { freq: 220, audio: true }).then((f) => addSource("music", f)),
+    makeSyncClip(dir, "quiet.mp4", 2, null).then((f) => addSource("quiet", f)),
+    makeSyncClip(dir, "mark08.mp4", 2, 0.8).then((f) => addSource("mark08", f)),
+    makeSyncClip(dir, "mark10.mp4", 2, 1.0).then((f) => addSource("mark10", f)),
   ]);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -98,6 +101,47 @@ describe("compiler", () => {
     const samples = await pcm(output, 8000);
     const first = samples.findIndex((s) => Math.abs(s) > 0.2);
     expect(Math.abs(first / 8000 - 2.8)).toBeLessThanOrEqual(1 / 25 + 0.025); // AAC priming is trimmed by the decoder
+  });
+
+  test("three clips with two transitions on the main track: clips minus overlaps, beeps through acrossfade in sync with their flashes", async () => {
+    let doc = project();
+    const t = mainTrack(doc);
+    // Each marked clip flashes one white frame and beeps at the same instant of its source.
+    doc = apply(
+      doc,
+      { type: "addClip", trackId: t, assetId: "quiet" },
+      { type: "addClip", trackId: t, assetId: "mark08" },
+      { type: "addClip", trackId: t, assetId: "mark10" },
+    );
+    const [c1, c2] = clipIds(doc);
+    doc = apply(
+      doc,
+      { type: "addTransition", fromClipId: c1, kind: "dissolve", duration: 0.4 },
+      { type: "addTransition", fromClipId: c2, kind: "slideleft", duration: 0.4 },
+    );
+    // 3 × 2 s − 2 × 0.4 s; the second clip starts at 1.6 s (mark at 2.4 s), the third at 3.2 s (mark at 4.2 s).
+    expect(doc.tracks[0]?.clips.map((c) => c.start)).toEqual([0, 1.6, 3.2]);
+    const { plan, probed, output } = await render(doc, "three-sync.mp4");
+    expect(plan.graph.match(/acrossfade=/g)).toHaveLength(2);
+    expect(plan.graph.match(/xfade=transition=/g)).toHaveLength(2);
+    expect(plan.durationS).toBeCloseTo(5.2, 6);
+    expect(plan.frames).toBe(130);
+    expect(probed.video?.frames).toBe(130);
+    expect(Math.abs((probed.video?.durationS ?? 0) - 5.2)).toBeLessThanOrEqual(1 / 25);
+    expect(Math.abs((probed.audio?.durationS ?? 0) - 5.2)).toBeLessThanOrEqual(1 / 25);
+
+    const frame = 1 / 25;
+    const heard = onsets(await pcm(output, 48000), 48000);
+    expect(heard).toHaveLength(2);
+    const luma = await frameLuma(output);
+    const seen = luma.flatMap((y, i) => (y > 128 ? [i / 25] : []));
+    expect(seen).toHaveLength(2);
+    for (const [i, expected] of [2.4, 4.2].entries()) {
+      expect(Math.abs((heard[i] as number) - expected), `beep ${i} at ${heard[i]}`).toBeLessThanOrEqual(frame);
+      expect(Math.abs((seen[i] as number) - expected), `flash ${i} at ${seen[i]}`).toBeLessThanOrEqual(frame / 2);
+      // Picture and sound stay together: the beep starts within one frame of its flash.
+      expect(Math.abs((heard[i] as number) - (seen[i] as number))).toBeLessThanOrEqual(frame);
+    }
   });
 
   test("every transition kind renders, with acrossfade, to the timeline's length", async () => {

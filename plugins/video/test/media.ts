@@ -11,7 +11,7 @@ export async function makeClip(
   dir: string,
   name: string,
   seconds = 2,
-  opts: { size?: string; freq?: number; fps?: number; audio?: boolean } = {},
+  opts: { size?: string; freq?: number; fps?: number; audio?: boolean; faststart?: boolean } = {},
 ): Promise<string> {
   const file = path.join(dir, name);
   if (existsSync(file)) return file;
@@ -31,6 +31,7 @@ export async function makeClip(
     "-pix_fmt",
     "yuv420p",
     ...(opts.audio === false ? [] : ["-c:a", "aac"]),
+    ...(opts.faststart ? ["-movflags", "+faststart"] : []),
     "-shortest",
     file,
   ]);
@@ -49,6 +50,62 @@ export async function makeBeep(dir: string, name: string, seconds: number, at: n
   const file = path.join(dir, name);
   await ff(["-f", "lavfi", "-i", `aevalsrc='if(between(t,${at},${at + 0.03}),0.8*sin(2*PI*1000*t),0)':s=48000:d=${seconds}`, "-ac", "2", file]);
   return file;
+}
+
+/**
+ * A clip whose picture and sound mark the same instant: black with one white frame at `at`
+ * seconds, silent but for a 1 kHz beep (30 ms) starting at `at`. With `at` null: black and
+ * silent (a real, silent audio stream, so transitions cross-fade it).
+ */
+export async function makeSyncClip(dir: string, name: string, seconds: number, at: number | null, fps = 25): Promise<string> {
+  const file = path.join(dir, name);
+  const flash = at === null ? "" : `,drawbox=c=white:t=fill:enable='between(n,${Math.round(at * fps)},${Math.round(at * fps)})'`;
+  const tone = at === null ? "0" : `if(between(t,${at},${at + 0.03}),0.8*sin(2*PI*1000*(t-${at})),0)`;
+  await ff([
+    "-f",
+    "lavfi",
+    "-i",
+    `color=c=black:s=160x90:r=${fps}:d=${seconds}${flash}`,
+    "-f",
+    "lavfi",
+    "-i",
+    `aevalsrc='${tone}':s=48000:d=${seconds}`,
+    "-c:v",
+    "libx264",
+    "-preset",
+    "ultrafast",
+    "-g",
+    "10",
+    "-pix_fmt",
+    "yuv420p",
+    "-c:a",
+    "aac",
+    "-shortest",
+    file,
+  ]);
+  return file;
+}
+
+/** Mean luma of every frame of a file's picture, in order. */
+export async function frameLuma(file: string): Promise<number[]> {
+  const { stdout } = await run("/usr/bin/ffmpeg", ["-loglevel", "error", "-i", file, "-vf", "scale=1:1:flags=area,format=gray", "-f", "rawvideo", "pipe:1"], {
+    encoding: "buffer",
+    maxBuffer: 1 << 24,
+  });
+  return [...(stdout as Buffer)];
+}
+
+/** Onsets: the times (s) where the signal first passes `threshold` after at least `gap` seconds below it. */
+export function onsets(samples: Float32Array, rate: number, threshold = 0.2, gap = 0.2): number[] {
+  const out: number[] = [];
+  let last = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < samples.length; i++) {
+    if (Math.abs(samples[i] as number) < threshold) continue;
+    const t = i / rate;
+    if (t - last > gap) out.push(t);
+    last = t;
+  }
+  return out;
 }
 
 /** A click track: a 10 ms click every 60/bpm seconds, first click at `offset`. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,6 +29,35 @@ async function upload(name: string, file: string | Buffer): Promise<string> {
   expect(res.statusCode, res.body).toBeLessThan(300);
   await t.waitForJob(res.json().jobId, { timeoutMs: 20_000 });
   return res.json().asset.id;
+}
+
+/** Pids of ffmpeg processes whose command line names the job (its work folder does). */
+function ffmpegOf(jobId: string): string[] {
+  return readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        const cmdline = readFileSync(`/proc/${d}/cmdline`, "utf8");
+        return cmdline.includes("ffmpeg") && cmdline.includes(jobId);
+      } catch {
+        return false;
+      }
+    });
+}
+
+/** ffmpeg processes that are children of this process (the kernel runs its jobs in it). */
+function ffmpegChildren(): string[] {
+  return readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+        return ppid === process.pid && readFileSync(`/proc/${d}/cmdline`, "utf8").includes("ffmpeg");
+      } catch {
+        return false;
+      }
+    });
 }
 
 async function newProject(): Promise<ProjectView> {
@@ -173,26 +202,43 @@ describe("rendering", () => {
     await cmd(p, ...clips);
     const res = await t.inject({ method: "POST", url: `${api}/projects/${p.id}/render`, payload: { format: "webm", quality: "high" } });
     const jobId = res.json().jobId;
-    const ffmpegOf = () =>
-      readdirSync("/proc")
-        .filter((d) => /^\d+$/.test(d))
-        .filter((d) => {
-          try {
-            const cmdline = readFileSync(`/proc/${d}/cmdline`, "utf8");
-            return cmdline.includes("ffmpeg") && cmdline.includes(jobId);
-          } catch {
-            return false;
-          }
-        });
     const deadline = Date.now() + 15_000;
-    while (ffmpegOf().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(ffmpegOf().length).toBeGreaterThan(0);
+    while (ffmpegOf(jobId).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(ffmpegOf(jobId).length).toBeGreaterThan(0);
     await t.inject({ method: "POST", url: `/api/jobs/${jobId}/cancel` });
     const job = await t.waitForJob(jobId);
     expect(job.status).toBe("cancelled");
     const gone = Date.now() + 3000;
-    while (ffmpegOf().length > 0 && Date.now() < gone) await new Promise((r) => setTimeout(r, 50));
-    expect(ffmpegOf()).toEqual([]);
+    while (ffmpegOf(jobId).length > 0 && Date.now() < gone) await new Promise((r) => setTimeout(r, 50));
+    expect(ffmpegOf(jobId)).toEqual([]);
+  });
+
+  test("a corrupt (truncated) video on the timeline fails the render job with the reason, and leaves no ffmpeg running", async () => {
+    // The index (moov) is at the front, so the cut-off file still probes as a 4 s video at upload;
+    // only decoding finds that most of its frames are gone.
+    const whole = await makeClip(dir, "whole.mp4", 4, { size: "320x180", faststart: true });
+    const truncated = readFileSync(whole).subarray(0, Math.floor(statSync(whole).size * 0.4));
+    const res0 = await t.inject({ method: "POST", url: "/api/assets", ...multipart("truncated.mp4", truncated) });
+    expect(res0.statusCode, res0.body).toBeLessThan(300);
+    const ingest = await t.waitForJob(res0.json().jobId, { timeoutMs: 20_000 });
+    const corrupt = res0.json().asset.id as string;
+    const p = await newProject();
+    let res = await cmd(p, { type: "addClip", trackId: p.doc.tracks[0]?.id, assetId: corrupt, in: 0, out: 4 });
+    if (ingest.status !== "succeeded") {
+      // Had ingest caught it, the clip is refused up front: also a clear 4xx.
+      expect([res.statusCode, res.json().error.code]).toEqual([409, "VIDEO_ASSET_NOT_READY"]);
+      return;
+    }
+    expect(res.statusCode, res.body).toBe(200);
+    res = await t.inject({ method: "POST", url: `${api}/projects/${p.id}/render`, payload: { quality: "draft" } });
+    expect(res.statusCode, res.body).toBe(202);
+    const jobId = res.json().jobId as string;
+    const job = await t.waitForJob(jobId, { timeoutMs: 20_000 });
+    expect(job.status).toBe("failed");
+    expect(job.error).toMatchObject({ code: "VIDEO_SOURCE_CORRUPT" });
+    expect((job.error as { message: string }).message).toMatch(new RegExp(`asset ${corrupt} is corrupt or truncated`));
+    expect(ffmpegOf(jobId)).toEqual([]);
+    expect(ffmpegChildren()).toEqual([]);
   });
 
   test("a render of a timeline whose asset was deleted is refused", async () => {

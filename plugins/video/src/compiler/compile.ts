@@ -290,6 +290,8 @@ export function compileTimeline(doc: ProjectDoc, sources: ReadonlyMap<string, So
     "-hide_banner",
     "-nostdin",
     "-y",
+    // A source that fails to decode (a truncated or damaged file) stops the render instead of freezing a frame.
+    "-xerror",
     "-loglevel",
     "error",
     ...g.inputs.flat(),

@@ -10,7 +10,7 @@ import { resolveEffects, type VideoEffectContribution } from "../effects.js";
 import { videoError } from "../errors.js";
 import { type ProjectDoc, projectDuration, resolutionFor } from "../model/types.js";
 import type { ProjectService } from "../projects.js";
-import { FFMPEG, probe, runFfmpeg } from "./ffmpeg.js";
+import { FFMPEG, FfmpegError, probe, runFfmpeg } from "./ffmpeg.js";
 
 export interface RenderPayload {
   projectId: string;
@@ -124,6 +124,8 @@ export async function renderJob(
       durationS: plan.durationS,
       signal: job.signal,
       onProgress: (f) => void job.progress(Math.min(0.97, f * 0.97)),
+    }).catch((err: unknown) => {
+      throw explainFailure(err, plan.args, sources);
     });
     const output = plan.args[plan.args.length - 1] as string;
     const poster = path.join(workDir, "poster.jpg");
@@ -158,4 +160,24 @@ export async function renderJob(
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Turns an ffmpeg failure into a reason a person can act on: when the error names one of the
+ * sources (by its path, or as input `#<n>:<stream>`), that asset is corrupt or truncated.
+ */
+export function explainFailure(err: unknown, args: readonly string[], sources: ReadonlyMap<string, SourceInfo>): unknown {
+  if (!(err instanceof FfmpegError)) return err;
+  const inputs = args.flatMap((a, i) => (a === "-i" ? [args[i + 1] as string] : []));
+  const byPath = new Map([...sources].map(([id, s]) => [s.path, id]));
+  for (const line of err.stderr.split("\n")) {
+    const named = [...byPath.keys()].find((p) => line.includes(p));
+    const index = /stream #(\d+):\d/.exec(line)?.[1];
+    const file = named ?? (index === undefined ? undefined : inputs[Number(index)]);
+    const assetId = file === undefined ? undefined : byPath.get(file);
+    if (!assetId) continue;
+    const what = line.replaceAll(file as string, "").replace(/^[:\s]+/, "").trim();
+    return videoError("VIDEO_SOURCE_CORRUPT", `asset ${assetId} is corrupt or truncated: ffmpeg could not decode it (${what.slice(0, 200)})`, { assetId });
+  }
+  return err;
 }
