@@ -6,6 +6,10 @@ export const CUTOUT_ERRORS = {
   CUTOUT_NOT_AN_IMAGE: { status: 422, description: "Backgrounds can only be removed from images." },
   CUTOUT_IMAGE_UNREADABLE: { status: 422, description: "The image could not be decoded (corrupt, unsupported or too large)." },
   CUTOUT_FORMAT_NO_ALPHA: { status: 400, description: "A transparent cut-out was asked for in JPEG, which has no alpha: use png or webp." },
+  CUTOUT_ASPECT_UNSUPPORTED: {
+    status: 422,
+    description: "The image is more than 4 times as long as it is wide (a panorama): the model would see it squeezed beyond use. Crop it first.",
+  },
   CUTOUT_MODEL_UNSUITABLE: { status: 422, description: "The model named is not a segmentation model with one NCHW RGB input and an alpha output." },
 } as const;
 
@@ -23,4 +27,20 @@ export function modelNotInstalled(modelId: string): CrealiaError {
     modelId,
     fetch: `crealia models fetch ${modelId}`,
   });
+}
+
+/**
+ * A model file the kernel refused when the job loaded it: tampered with or damaged
+ * (`KERNEL_MODEL_CHECKSUM`), or gone since the route checked it (`KERNEL_MODEL_NOT_INSTALLED`).
+ * The kernel's code, status and message are kept; the message leads with which model failed.
+ * Not retried: only an operator's `crealia models fetch <id> --force` can fix it.
+ */
+export function modelFailed(err: unknown, modelId: string): unknown {
+  // By shape, not `instanceof`: the kernel's error class may come from another copy of the SDK.
+  const k = err as { code?: unknown; status?: unknown; message?: unknown; details?: unknown } | null;
+  if (!k || (k.code !== "KERNEL_MODEL_CHECKSUM" && k.code !== "KERNEL_MODEL_NOT_INSTALLED")) return err;
+  const status = typeof k.status === "number" ? k.status : k.code === "KERNEL_MODEL_CHECKSUM" ? 500 : 409;
+  const e = new CrealiaError(k.code, status, `model "${modelId}" failed verification: ${String(k.message)}`, k.details);
+  (e as CrealiaError & { retryable?: boolean }).retryable = false;
+  return e;
 }

@@ -1,7 +1,7 @@
 import sharp from "sharp";
 import { describe, expect, test } from "vitest";
 import { compose, parseColor, productPhoto, subjectBox } from "../src/matte/compose.js";
-import { boxFilter, guidedFilter, refineMatte } from "../src/matte/refine.js";
+import { boxFilter, guidedFilter, refineMatte, trimapColourRefine } from "../src/matte/refine.js";
 import { segmentationSpec } from "../src/matte/segment.js";
 import { directModels } from "./helpers.js";
 
@@ -28,6 +28,30 @@ describe("matte refinement", () => {
     // Either side of the photo's edge the result is nearly flat; across it, the step.
     expect(Math.abs((q[4 * w + 30] as number) - (q[4 * w + 26] as number))).toBeLessThan(0.15);
     expect((q[4 * w + 31] as number) - (q[4 * w + 32] as number)).toBeGreaterThan(0.3);
+  });
+
+  test("trimap colour refinement: unsure pixels the backdrop's colour go to 0, the subject's to 1; with no colour contrast the model's alpha stays", () => {
+    const w = 40;
+    const h = 10;
+    const paint = (subject: [number, number, number], backdrop: [number, number, number]) => {
+      const px = new Uint8Array(w * h * 3);
+      for (let i = 0; i < w * h; i++) px.set(i % w < 20 ? subject : backdrop, i * 3);
+      return px;
+    };
+    const p = new Float32Array(w * h);
+    for (let i = 0; i < w * h; i++) p[i] = i % w < 20 ? 1 : 0;
+    // The model unsure in two places: a blotch on the backdrop (x 30) and a patch of the subject (x 5).
+    for (let y = 0; y < h; y++) {
+      p[y * w + 30] = 0.5;
+      p[y * w + 5] = 0.6;
+    }
+    const orange = trimapColourRefine(paint([240, 120, 30], [220, 220, 222]), p, w, h, 8);
+    expect(orange[4 * w + 30]).toBeCloseTo(0, 2);
+    expect(orange[4 * w + 5]).toBeCloseTo(1, 2);
+    expect(orange[4 * w + 0]).toBe(1); // sure pixels unchanged
+    const grey = trimapColourRefine(paint([200, 200, 200], [205, 205, 205]), p, w, h, 8);
+    expect(grey[4 * w + 30]).toBeCloseTo(0.5, 5);
+    expect(grey[4 * w + 5]).toBeCloseTo(0.6, 5);
   });
 
   test("refineMatte upsamples a 1-channel matte to the photo's size", async () => {

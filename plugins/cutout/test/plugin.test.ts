@@ -71,8 +71,8 @@ describe("cutout plugin in a test kernel (isnet-small on the CPU)", { timeout: 9
     expect([info.width, info.height]).toEqual([640, 480]);
     const score = scoreAlpha(data, 640, 480, disc);
     expect(score.inside).toBeGreaterThan(0.9);
-    expect(score.outside).toBeLessThan(0.15);
-    expect(score.iou).toBeGreaterThan(0.8);
+    expect(score.outside).toBeLessThan(0.05);
+    expect(score.iou).toBeGreaterThanOrEqual(0.9); // the bar; 0.978 measured with the trimap colour refinement (0.873 without)
     console.log("cutout", JSON.stringify({ score, timings: (job.result as { timings: unknown }).timings }));
   });
 

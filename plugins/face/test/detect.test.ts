@@ -1,6 +1,6 @@
 import sharp from "sharp";
 import { describe, expect, test } from "vitest";
-import { detectFaces, type Face } from "../src/detect/detector.js";
+import { detectFaces, type Face, panoramaWindows } from "../src/detect/detector.js";
 import { decodeRgb } from "../src/image.js";
 import { type Box, facesScene } from "./fixtures.js";
 import { directModels } from "./helpers.js";
@@ -94,5 +94,24 @@ describe("BlazeFace on generated portraits", { timeout: 120_000 }, () => {
       expect(img.pixels.length).toBe(480 * 640 * 3);
       expect((await detectFaces(models, img, { model: "front" })).faces).toHaveLength(1);
     }
+  });
+  test("a 20 000×400 panorama: searched in overlapping windows, both faces found (IoU > 0.5), none invented", async () => {
+    expect(panoramaWindows(1600, 900)).toEqual([]);
+    const windows = panoramaWindows(20_000, 400);
+    expect(windows.length).toBeLessThanOrEqual(100);
+    expect(windows[0]).toEqual({ x: 0, y: 0, width: 417, height: 400 });
+    expect((windows.at(-1) as { x: number; width: number }).x + (windows.at(-1) as { width: number }).width).toBe(20_000);
+    const { image, faces } = await facesScene(20_000, 400, [
+      { x: 3_010, y: 20, size: 220 },
+      { x: 14_333, y: 30, size: 220 },
+    ]);
+    const img = await decodeRgb(image);
+    const run = await detectFaces(models, img, { model: "auto" });
+    expect(run.faces).toHaveLength(2);
+    for (const v of match(run.faces, faces)) expect(v).toBeGreaterThan(0.5);
+    for (const f of run.faces) keypointsInside(f);
+    expect(run.runs.map((r) => r.windows)).toEqual([windows.length, windows.length]);
+    const empty = await facesScene(20_000, 400, []);
+    expect((await detectFaces(models, await decodeRgb(empty.image), { model: "auto" })).faces).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdirSync, symlinkSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ModelRegistry, ModelStore } from "@crealia/kernel";
@@ -32,6 +32,31 @@ export async function installModel(t: TestKernel, id: string): Promise<void> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
   }
+}
+
+/** Where a test kernel's cache holds a model's file. */
+export function cachedModelPath(t: TestKernel, id: string): string {
+  const m = registry.get(id).manifest;
+  return path.join(t.modelCacheDir, m.id, m.version, m.file);
+}
+
+/** Removes a model's file (or link) from a test kernel's cache; the shared cache is not touched. */
+export function uninstallModel(t: TestKernel, id: string): void {
+  rmSync(cachedModelPath(t, id), { force: true });
+}
+
+/**
+ * Puts a damaged copy of a model into a test kernel's cache, as a disk error or someone editing
+ * the file would: the same size, one byte in the middle flipped. The shared cache is not touched.
+ */
+export async function installTamperedModel(t: TestKernel, id: string): Promise<void> {
+  const bytes = readFileSync(await ensureModel(id));
+  const i = Math.floor(bytes.length / 2);
+  bytes[i] = (bytes[i] as number) ^ 0xff;
+  const file = cachedModelPath(t, id);
+  uninstallModel(t, id);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, bytes);
 }
 
 /** `ctx.models.run` over onnxruntime-node and the verified cache, for tests below the kernel tier. */

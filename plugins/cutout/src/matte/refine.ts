@@ -68,6 +68,87 @@ export function guidedFilter(I: Float32Array, p: Float32Array, width: number, he
   return q;
 }
 
+/** Below this the model says background, above 1 − this foreground: the trimap's sure regions. */
+const SURE = 0.05;
+
+/**
+ * Trimap colour refinement of the uncertain band (the model's alpha between 5 % and 95 %). A
+ * salient-object model asked about a plain backdrop often answers "a bit" in blotches across
+ * it, and about a contact shadow "half". With the sure regions as a trimap, each uncertain pixel
+ * is projected onto the line between the local foreground and background colours (box-filtered
+ * means of the sure pixels within `radius`, the image-wide means where there are none nearby):
+ * α = (I − B)·(F − B) / |F − B|². A pixel the colour of the backdrop gets ~0, one the colour of the
+ * subject ~1, and a grey shadow on a grey backdrop little (it is darker, not more like the
+ * subject). Where F and B are close in colour the projection says nothing, so it is trusted in
+ * proportion to |F − B| (fully from 0.2, not at all under 0.05, in 0..1 RGB units) and the model's
+ * alpha is kept for the rest. Returns a new 0..1 alpha; sure pixels are unchanged.
+ */
+export function trimapColourRefine(px: Uint8Array, p: Float32Array, width: number, height: number, radius: number): Float32Array {
+  const n = width * height;
+  const fg = new Float32Array(n);
+  const bg = new Float32Array(n);
+  let uncertain = 0;
+  for (let i = 0; i < n; i++) {
+    const a = p[i] as number;
+    if (a > 1 - SURE) fg[i] = 1;
+    else if (a < SURE) bg[i] = 1;
+    else uncertain++;
+  }
+  const out = Float32Array.from(p);
+  if (uncertain === 0) return out;
+  // Image-wide means of the sure regions: the fallback where none is within the radius.
+  const globalF = [0, 0, 0];
+  const globalB = [0, 0, 0];
+  let nF = 0;
+  let nB = 0;
+  for (let i = 0; i < n; i++) {
+    const target = fg[i] ? globalF : bg[i] ? globalB : null;
+    if (!target) continue;
+    for (let c = 0; c < 3; c++) target[c] = (target[c] as number) + (px[i * 3 + c] as number) / 255;
+    if (fg[i]) nF++;
+    else nB++;
+  }
+  if (nF === 0 || nB === 0) return out; // no trimap to speak of: keep the model's answer
+  for (let c = 0; c < 3; c++) {
+    globalF[c] = (globalF[c] as number) / nF;
+    globalB[c] = (globalB[c] as number) / nB;
+  }
+  const meanF = boxFilter(fg, width, height, radius);
+  const meanB = boxFilter(bg, width, height, radius);
+  const localF: Float32Array[] = [];
+  const localB: Float32Array[] = [];
+  const channel = new Float32Array(n);
+  for (let c = 0; c < 3; c++) {
+    for (let i = 0; i < n; i++) channel[i] = ((px[i * 3 + c] as number) / 255) * (fg[i] as number);
+    localF.push(boxFilter(channel, width, height, radius));
+    for (let i = 0; i < n; i++) channel[i] = ((px[i * 3 + c] as number) / 255) * (bg[i] as number);
+    localB.push(boxFilter(channel, width, height, radius));
+  }
+  // Less than this share of the window sure: too few pixels for a local mean.
+  const minShare = 0.01;
+  for (let i = 0; i < n; i++) {
+    const a = p[i] as number;
+    if (a < SURE || a > 1 - SURE) continue;
+    const wf = meanF[i] as number;
+    const wb = meanB[i] as number;
+    let dot = 0;
+    let len = 0;
+    for (let c = 0; c < 3; c++) {
+      const f = wf > minShare ? ((localF[c] as Float32Array)[i] as number) / wf : (globalF[c] as number);
+      const b = wb > minShare ? ((localB[c] as Float32Array)[i] as number) / wb : (globalB[c] as number);
+      const d = f - b;
+      dot += ((px[i * 3 + c] as number) / 255 - b) * d;
+      len += d * d;
+    }
+    const dist = Math.sqrt(len);
+    const trust = Math.min(1, Math.max(0, (dist - 0.05) / 0.15));
+    if (trust === 0) continue;
+    const colour = Math.min(1, Math.max(0, dot / len));
+    out[i] = trust * colour + (1 - trust) * a;
+  }
+  return out;
+}
+
 export interface RefineOptions {
   /** Guided-filter radius in full-size pixels; default scales with the photo (about 1/200 of its short side, at least 2). */
   radius?: number;
@@ -94,7 +175,8 @@ export async function refineMatte(low: { alpha: Uint8Array; width: number; heigh
     p[i] = (up[i] as number) / 255;
   }
   const r = options.radius ?? Math.max(2, Math.round(Math.min(width, height) / 200));
-  const q = guidedFilter(I, p, width, height, r, options.eps ?? 1e-3);
+  const coloured = trimapColourRefine(px, p, width, height, Math.max(8, Math.round(Math.min(width, height) / 8)));
+  const q = guidedFilter(I, coloured, width, height, r, options.eps ?? 1e-3);
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     // Where the model is sure (near 0 or 1) keep it; the guided result shapes the uncertain band.

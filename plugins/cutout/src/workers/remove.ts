@@ -2,7 +2,7 @@ import type { JobContext } from "@crealia/kernel/sdk";
 import { type Background, compose, type OutputFormat, productPhoto } from "../matte/compose.js";
 import { refineMatte } from "../matte/refine.js";
 import { segment } from "../matte/segment.js";
-import { assetBytes, type CutoutCtx, type CutoutModel, loadPixels } from "../service.js";
+import { assetBytes, type CutoutCtx, type CutoutModel, checkAspect, loadPixels } from "../service.js";
 
 export type BackgroundSpec =
   | { kind: "transparent" }
@@ -25,6 +25,7 @@ export async function removeJob(ctx: CutoutCtx, job: JobContext<RemovePayload>) 
   const { assetId, version, model, format, refine } = job.payload;
   const started = performance.now();
   const img = await loadPixels(ctx, job.tenantId, assetId, version);
+  checkAspect(img.width, img.height, `asset ${assetId} version ${version}`);
   await job.progress(0.1);
   const low = await segment(ctx.models, model, img, { jobType: "cutout.remove", signal: job.signal });
   await job.progress(0.7);

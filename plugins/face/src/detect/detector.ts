@@ -1,4 +1,5 @@
 import type { ModelRunOptions, PluginModels } from "@crealia/kernel/sdk";
+import { modelFailed } from "../errors.js";
 import type { RgbImage } from "../image.js";
 import { type Anchor, ssdAnchors } from "./anchors.js";
 import { decodeDetections, iou, KEYPOINTS, type KeypointName, type RawDetection, weightedNms } from "./decode.js";
@@ -28,7 +29,8 @@ export interface DetectionRun {
   faces: Face[];
   width: number;
   height: number;
-  runs: { model: FaceModelId; device: string; fallback: string | null; faces: number }[];
+  /** `windows`: how many panorama windows the model ran on besides the whole image (absent when none). */
+  runs: { model: FaceModelId; device: string; fallback: string | null; faces: number; windows?: number }[];
   timings: { preprocessMs: number; inferenceMs: number; postprocessMs: number };
 }
 
@@ -58,35 +60,131 @@ function concat(a: ArrayLike<number>, b: ArrayLike<number>): Float32Array {
   return out;
 }
 
+/** Images longer than this many times their short side are also searched in windows (see `panoramaWindows`). */
+export const PANORAMA_ASPECT = 2.5;
+/** At most about this many windows per model: a longer image gets windows longer than its short side. */
+const MAX_WINDOWS = 96;
+
+export interface Region {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * Windows for a panorama. Letterboxed whole into a 128 or 256 px square, a 20 000×400 image
+ * leaves each face a pixel or two, so along its long side it is also cut into windows as long as
+ * its short side (longer when that would make more than ~96), overlapping by half: every face up
+ * to half a window wide lies whole in one of them. Empty for ordinary aspect ratios.
+ */
+export function panoramaWindows(width: number, height: number): Region[] {
+  const long = Math.max(width, height);
+  const short = Math.min(width, height);
+  if (short < 1 || long / short <= PANORAMA_ASPECT) return [];
+  const side = Math.max(short, Math.ceil(long / (MAX_WINDOWS / 2)));
+  const stride = Math.max(1, Math.floor(side / 2));
+  const starts: number[] = [];
+  for (let s = 0; s + side < long; s += stride) starts.push(s);
+  starts.push(long - side);
+  const horizontal = width >= height;
+  return starts.map((s) => (horizontal ? { x: s, y: 0, width: side, height } : { x: 0, y: s, width, height: side }));
+}
+
+function crop(img: RgbImage, r: Region): RgbImage {
+  const pixels = new Uint8Array(r.width * r.height * 3);
+  for (let row = 0; row < r.height; row++) {
+    const from = ((r.y + row) * img.width + r.x) * 3;
+    pixels.set(img.pixels.subarray(from, from + r.width * 3), row * r.width * 3);
+  }
+  return { pixels, width: r.width, height: r.height };
+}
+
+/** Whether a detection (image pixels) touches a side of its window that is not the image's edge: a face cut by the window, found whole in a neighbour. */
+function cutByWindow(d: RawDetection, r: Region, img: RgbImage): boolean {
+  const margin = Math.max(1, Math.min(r.width, r.height) * 0.02);
+  return (
+    (r.x > 0 && d.x < r.x + margin) ||
+    (r.y > 0 && d.y < r.y + margin) ||
+    (r.x + r.width < img.width && d.x + d.width > r.x + r.width - margin) ||
+    (r.y + r.height < img.height && d.y + d.height > r.y + r.height - margin)
+  );
+}
+
+/**
+ * Windows see a face at many offsets, and at some of them BlazeFace also fires on a part of it
+ * (a mouth, a brow) as a small face of its own; IoU-based NMS keeps such a box, as it overlaps the
+ * whole face's box by little area. Faces do not nest: a detection lying mostly (> 50 % of its
+ * area) inside one that scored at least as well is dropped. Used for panorama windows only.
+ */
+export function dropNested(detections: readonly RawDetection[]): RawDetection[] {
+  const kept: RawDetection[] = [];
+  for (const d of [...detections].sort((a, b) => b.score - a.score)) {
+    const inside = kept.some((k) => {
+      const ix = Math.max(0, Math.min(d.x + d.width, k.x + k.width) - Math.max(d.x, k.x));
+      const iy = Math.max(0, Math.min(d.y + d.height, k.y + k.height) - Math.max(d.y, k.y));
+      return ix * iy > 0.5 * d.width * d.height;
+    });
+    if (!inside) kept.push(d);
+  }
+  return kept;
+}
+
 /** Runs BlazeFace through `ctx.models` and gives faces in image pixels, best first. */
 export async function detectFaces(models: Pick<PluginModels, "run">, img: RgbImage, options: DetectOptions = {}): Promise<DetectionRun> {
   const timings = { preprocessMs: 0, inferenceMs: 0, postprocessMs: 0 };
   const runs: DetectionRun["runs"] = [];
   const all: RawDetection[] = [];
+  const windows = panoramaWindows(img.width, img.height);
   for (const id of modelIds(options.model ?? "auto")) {
     const spec = FACE_MODELS[id];
-    let t = performance.now();
-    const { data, box } = await letterboxTensor(img, spec.inputSize);
-    timings.preprocessMs += performance.now() - t;
-    t = performance.now();
-    const result = await models.run(id, { "input:0": { type: "float32", data, dims: [1, spec.inputSize, spec.inputSize, 3] } }, options.run);
-    timings.inferenceMs += performance.now() - t;
-    t = performance.now();
-    const o = result.outputs;
-    const scores = concat(o["Identity:0"]?.data as Float32Array, o["Identity_1:0"]?.data as Float32Array);
-    const boxes = concat(o["Identity_2:0"]?.data as Float32Array, o["Identity_3:0"]?.data as Float32Array);
-    const found = weightedNms(decodeDetections(scores, boxes, anchorsFor(id), { inputSize: spec.inputSize, minScore: options.minScore }), options.nmsThreshold);
-    runs.push({ model: id, device: result.device, fallback: result.fallback, faces: found.length });
-    for (const d of found) {
-      const tl = toImage(box, d.x, d.y);
-      const br = toImage(box, d.x + d.width, d.y + d.height);
-      const kps = d.keypoints.map((p) => toImage(box, p.x, p.y));
-      all.push({ x: tl.x, y: tl.y, width: br.x - tl.x, height: br.y - tl.y, score: d.score, keypoints: kps });
+    const found: RawDetection[] = [];
+    let device = "cpu";
+    let fallback: string | null = null;
+    for (const region of [null, ...windows]) {
+      let t = performance.now();
+      const { data, box } = await letterboxTensor(region ? crop(img, region) : img, spec.inputSize);
+      timings.preprocessMs += performance.now() - t;
+      t = performance.now();
+      let result: Awaited<ReturnType<PluginModels["run"]>>;
+      try {
+        result = await models.run(id, { "input:0": { type: "float32", data, dims: [1, spec.inputSize, spec.inputSize, 3] } }, options.run);
+      } catch (err) {
+        throw modelFailed(err, id);
+      }
+      timings.inferenceMs += performance.now() - t;
+      t = performance.now();
+      device = result.device;
+      fallback = result.fallback;
+      const o = result.outputs;
+      const scores = concat(o["Identity:0"]?.data as Float32Array, o["Identity_1:0"]?.data as Float32Array);
+      const boxes = concat(o["Identity_2:0"]?.data as Float32Array, o["Identity_3:0"]?.data as Float32Array);
+      const dx = region?.x ?? 0;
+      const dy = region?.y ?? 0;
+      for (const d of weightedNms(
+        decodeDetections(scores, boxes, anchorsFor(id), { inputSize: spec.inputSize, minScore: options.minScore }),
+        options.nmsThreshold,
+      )) {
+        const tl = toImage(box, d.x, d.y);
+        const br = toImage(box, d.x + d.width, d.y + d.height);
+        const kps = d.keypoints.map((p) => {
+          const q = toImage(box, p.x, p.y);
+          return { x: q.x + dx, y: q.y + dy };
+        });
+        const det = { x: tl.x + dx, y: tl.y + dy, width: br.x - tl.x, height: br.y - tl.y, score: d.score, keypoints: kps };
+        if (region && cutByWindow(det, region, img)) continue;
+        found.push(det);
+      }
+      timings.postprocessMs += performance.now() - t;
     }
-    timings.postprocessMs += performance.now() - t;
+    // The same face seen whole in two overlapping windows (or in a window and the whole image): one.
+    const merged = windows.length > 0 ? dropNested(weightedNms(found, options.nmsThreshold)) : found;
+    runs.push({ model: id, device, fallback, faces: merged.length, ...(windows.length > 0 ? { windows: windows.length } : {}) });
+    all.push(...merged);
   }
   // Detections of the two models in image pixels: merge the same face found by both.
   const merged = runs.length > 1 ? weightedNms(all, options.nmsThreshold) : all;
+  if (windows.length > 0 && runs.length > 1) merged.splice(0, merged.length, ...dropNested(merged));
   const faces = merged.map((d) => toFace(d, img.width, img.height)).filter((f) => f.box.width > 1 && f.box.height > 1);
   return { faces, width: img.width, height: img.height, runs, timings: roundTimings(timings) };
 }
