@@ -1,6 +1,7 @@
 import os from "node:os";
 import path from "node:path";
 import type { ExtensionPointHandle, PluginContext } from "@crealia/kernel/sdk";
+import { waveformOf } from "./audio/waveform.js";
 import { RENDER_FORMATS, RENDER_QUALITIES, type RenderFormat, type RenderQuality } from "./compiler/presets.js";
 import { builtInEffects, type VideoEffectContribution } from "./effects.js";
 import { videoError } from "./errors.js";
@@ -150,6 +151,13 @@ export function registerRoutes(
       return reply.status(202).send({ jobId: job.id });
     },
   );
+
+  ctx.http.get<{ Params: { id: string } }>("/assets/:id/waveform", { schema: { params: idParams } }, async (req, reply) => {
+    const wave = await waveformOf(ctx, req.identity.tenantId, req.params.id);
+    // Keyed by version: a new version of the asset is a new response.
+    reply.header("cache-control", "private, max-age=60");
+    return wave;
+  });
 
   const slot = {
     type: "object",

@@ -160,6 +160,23 @@ describe("compiler", () => {
     expect(probed.video?.frames).toBe(plan.frames);
   });
 
+  test("a hard cut followed by a transition renders (concat's time base is brought back for xfade)", async () => {
+    let doc = project();
+    const t = mainTrack(doc);
+    doc = apply(
+      doc,
+      { type: "addClip", trackId: t, assetId: "a", out: 0.6 },
+      { type: "addClip", trackId: t, assetId: "a", out: 0.6 },
+      { type: "addClip", trackId: t, assetId: "a", out: 0.6 },
+    );
+    doc = apply(doc, { type: "addTransition", fromClipId: clipIds(doc)[1], kind: "dissolve", duration: 0.2 });
+    const { plan, probed } = await render(doc, "cut-then-transition.mp4");
+    expect(plan.graph).toContain("concat=n=2:v=1:a=0,settb=1/25[");
+    expect(plan.graph).toContain("xfade=transition=dissolve");
+    expect(plan.frames).toBe(40);
+    expect(probed.video?.frames).toBe(40);
+  });
+
   test("text appears where it is placed", async () => {
     let doc = project();
     const text = doc.tracks[1]?.id as string;

@@ -271,6 +271,28 @@ describe("beats and templates", () => {
     for (const s of starts.slice(1)) expect(Math.min(...beats.map((b) => Math.abs(b - s)))).toBeLessThanOrEqual(1 / 25);
   });
 
+  test("an audio clip's waveform: peaks from PCM decoded by ffmpeg, cached in the plugin's storage", async () => {
+    let res = await t.inject({ method: "GET", url: `${api}/assets/${assets.click}/waveform` });
+    expect(res.statusCode, res.body).toBe(200);
+    const wave = res.json() as { durationS: number; peaksPerSecond: number; peaks: number[]; cached: boolean; version: number };
+    expect(wave).toMatchObject({ peaksPerSecond: 50, cached: false, version: 1 });
+    expect(Math.abs(wave.durationS - 6)).toBeLessThan(0.05);
+    expect(wave.peaks).toHaveLength(300);
+    // Clicks every 0.5 s from 0.25 s: loud bins there, the quiet bed between.
+    const at = (s: number) => wave.peaks[Math.floor(s * 50)] as number;
+    for (const beat of [0.25, 1.25, 3.75, 5.25]) expect(at(beat + 0.005)).toBeGreaterThan(0.5);
+    for (const gap of [0.5, 1.0, 3.5]) expect(at(gap)).toBeLessThan(0.05);
+    res = await t.inject({ method: "GET", url: `${api}/assets/${assets.click}/waveform` });
+    expect(res.json()).toMatchObject({ cached: true, peaks: wave.peaks });
+    // A video's sound has one too; a photo has none; an unknown asset is a 404.
+    const videoPeaks = (await t.inject({ method: "GET", url: `${api}/assets/${assets.clip}/waveform` })).json().peaks as number[];
+    expect(Math.abs(videoPeaks.length - 100)).toBeLessThanOrEqual(3); // 2 s of AAC, give or take its padding
+    res = await t.inject({ method: "GET", url: `${api}/assets/${assets.still}/waveform` });
+    expect([res.statusCode, res.json().error.code]).toEqual([422, "VIDEO_ASSET_KIND"]);
+    res = await t.inject({ method: "GET", url: `${api}/assets/5d0c1d8e-8f0e-4d4e-9e55-2f5c3c2b1a00/waveform` });
+    expect([res.statusCode, res.json().error.code]).toEqual([404, "VIDEO_ASSET_NOT_FOUND"]);
+  });
+
   test("a project saved as a template is instantiated with new media and text", async () => {
     const p = await newProject();
     const [main, text] = p.doc.tracks.map((x) => x.id);

@@ -78,7 +78,11 @@ describe("video on Postgres", () => {
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ revision: 1, durationS: 3 });
     const [a, b] = res.json().doc.tracks[0].clips.map((c: { id: string }) => c.id);
-    res = await t.inject({ method: "POST", url: `${api}/projects/${p.id}/commands`, payload: { command: { type: "addTransition", fromClipId: a, kind: "wipeup", duration: 0.4 } } });
+    res = await t.inject({
+      method: "POST",
+      url: `${api}/projects/${p.id}/commands`,
+      payload: { command: { type: "addTransition", fromClipId: a, kind: "wipeup", duration: 0.4 } },
+    });
     expect(res.json()).toMatchObject({ revision: 2, durationS: 2.6 });
     res = await t.inject({ method: "POST", url: `${api}/projects/${p.id}/commands`, payload: { command: { type: "splitClip", clipId: b, at: 2 } } });
     expect(res.json().doc.tracks[0].clips).toHaveLength(3);
@@ -88,7 +92,11 @@ describe("video on Postgres", () => {
     res = await t.inject({ method: "POST", url: `${api}/projects/${p.id}/redo` });
     expect(res.json()).toMatchObject({ revision: 3, canRedo: false });
     // A stale revision is refused: the row lock and the check run in one transaction.
-    res = await t.inject({ method: "POST", url: `${api}/projects/${p.id}/commands`, payload: { command: { type: "deleteClip", clipId: a }, expectedRevision: 1 } });
+    res = await t.inject({
+      method: "POST",
+      url: `${api}/projects/${p.id}/commands`,
+      payload: { command: { type: "deleteClip", clipId: a }, expectedRevision: 1 },
+    });
     expect([res.statusCode, res.json().error.code]).toEqual([409, "VIDEO_REVISION_CONFLICT"]);
 
     const list = (await t.inject({ method: "GET", url: `${api}/projects` })).json().projects as { id: string; revision: number }[];

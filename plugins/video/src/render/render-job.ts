@@ -10,7 +10,7 @@ import { resolveEffects, type VideoEffectContribution } from "../effects.js";
 import { videoError } from "../errors.js";
 import { type ProjectDoc, projectDuration, resolutionFor } from "../model/types.js";
 import type { ProjectService } from "../projects.js";
-import { FFMPEG, FfmpegError, probe, runFfmpeg } from "./ffmpeg.js";
+import { CancelledError, checkIntegrity, FFMPEG, FfmpegError, probe, runFfmpeg } from "./ffmpeg.js";
 
 export interface RenderPayload {
   projectId: string;
@@ -117,6 +117,11 @@ export async function renderJob(
         throw videoError("VIDEO_FFMPEG_FAILED", `asset ${assetId} is not readable media: ${e.message}`);
       });
       if (src.kind === "video" && !probed.hasVideo) throw videoError("VIDEO_ASSET_KIND", `asset ${assetId} has no video stream`);
+      if (src.kind !== "image")
+        await checkIntegrity(src.path, job.signal).catch((e: Error) => {
+          if (e instanceof CancelledError) throw e;
+          throw videoError("VIDEO_SOURCE_CORRUPT", `asset ${assetId} is corrupt or truncated: ${e.message}`, { assetId });
+        });
     }
     for (const f of plan.files) await writeFile(f.path, f.content);
     job.log.info("rendering", { projectId, revision, frames: plan.frames, format });
@@ -163,20 +168,26 @@ export async function renderJob(
 }
 
 /**
- * Turns an ffmpeg failure into a reason a person can act on: when the error names one of the
- * sources (by its path, or as input `#<n>:<stream>`), that asset is corrupt or truncated.
+ * Turns an ffmpeg failure into a reason a person can act on: when a decoding error names one of
+ * the sources (by its path, or as input `#<n>:<stream>`), that asset is corrupt or truncated.
+ * Anything else (a filter graph that would not configure…) stays VIDEO_FFMPEG_FAILED.
  */
 export function explainFailure(err: unknown, args: readonly string[], sources: ReadonlyMap<string, SourceInfo>): unknown {
   if (!(err instanceof FfmpegError)) return err;
   const inputs = args.flatMap((a, i) => (a === "-i" ? [args[i + 1] as string] : []));
   const byPath = new Map([...sources].map(([id, s]) => [s.path, id]));
+  const decoding = /Error while decoding stream|corrupt input packet|partial file|Invalid data found|moov atom not found|Invalid NAL/i;
   for (const line of err.stderr.split("\n")) {
+    if (!decoding.test(line)) continue;
     const named = [...byPath.keys()].find((p) => line.includes(p));
     const index = /stream #(\d+):\d/.exec(line)?.[1];
     const file = named ?? (index === undefined ? undefined : inputs[Number(index)]);
     const assetId = file === undefined ? undefined : byPath.get(file);
     if (!assetId) continue;
-    const what = line.replaceAll(file as string, "").replace(/^[:\s]+/, "").trim();
+    const what = line
+      .replaceAll(file as string, "")
+      .replace(/^[:\s]+/, "")
+      .trim();
     return videoError("VIDEO_SOURCE_CORRUPT", `asset ${assetId} is corrupt or truncated: ffmpeg could not decode it (${what.slice(0, 200)})`, { assetId });
   }
   return err;
