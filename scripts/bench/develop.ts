@@ -8,7 +8,7 @@
  * doing an equivalent chain. sharp has no per-band HSL, tone curve or cheap local contrast (its
  * clahe alone takes ~2 s on this photo), so the baseline does less work than the renderer.
  *
- *   npx tsx --conditions=source scripts/bench/preview.ts [--runs 9] [--export] [--http] [--magick-export]
+ *   npx tsx --conditions=source scripts/bench/develop.ts [--runs 9] [--export] [--http] [--magick-export]
  *
  * - cold preview: a new renderer each run (decode with shrink-on-load, colour LUT bake, one
  *   pass, JPEG encode): what opening a photo costs.
