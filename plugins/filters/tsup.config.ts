@@ -4,7 +4,8 @@ import { defineConfig } from "tsup";
 // browser ES module the kernel serves at /plugins/filters/<version>/dist/ui/develop.js.
 export default defineConfig([
   {
-    entry: { index: "src/index.ts", "migrations/0001_filters": "src/migrations/0001_filters.ts" },
+    // pass-worker sits beside index.js: the render threads load it relative to the bundle.
+    entry: { index: "src/index.ts", "pass-worker": "src/render/pass-worker.ts", "migrations/0001_filters": "src/migrations/0001_filters.ts" },
     format: ["esm"],
     platform: "node",
     target: "node20",

@@ -176,17 +176,16 @@ export class AssetStore {
   private async hydrate(db: Knex, tenantId: string, rows: Row[]): Promise<Asset[]> {
     if (!rows.length) return [];
     const ids = rows.map((r) => r.id as string);
-    const [tags, projects, versions] = await Promise.all([
-      db("kernel.asset_tags").where({ tenant_id: tenantId }).whereIn("asset_id", ids).select("asset_id", "tag"),
-      db("kernel.project_assets").whereIn("asset_id", ids).select("asset_id", "project_id"),
-      db("kernel.asset_versions as v")
-        .join("kernel.assets as a", function () {
-          this.on("a.id", "=", "v.asset_id").andOn("a.current_version", "=", "v.version");
-        })
-        .where("v.tenant_id", tenantId)
-        .whereIn("v.asset_id", ids)
-        .select("v.*"),
-    ]);
+    // One after another: a transaction is one connection, and pg refuses overlapping queries on it.
+    const tags = await db("kernel.asset_tags").where({ tenant_id: tenantId }).whereIn("asset_id", ids).select("asset_id", "tag");
+    const projects = await db("kernel.project_assets").whereIn("asset_id", ids).select("asset_id", "project_id");
+    const versions = await db("kernel.asset_versions as v")
+      .join("kernel.assets as a", function () {
+        this.on("a.id", "=", "v.asset_id").andOn("a.current_version", "=", "v.version");
+      })
+      .where("v.tenant_id", tenantId)
+      .whereIn("v.asset_id", ids)
+      .select("v.*");
     return rows.map((r) => ({
       id: r.id as string,
       tenantId: r.tenant_id as string,

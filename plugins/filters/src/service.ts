@@ -2,7 +2,7 @@
  * The filters plugin's logic: routes, GraphQL and job processors call this; it calls the kernel
  * only through `ctx` (assets, database, jobs, events, settings, extensions).
  */
-import type { AssetInfo, ExtensionPointHandle, JobContext, JobRecord, PluginContext } from "@crealia/kernel/sdk";
+import { type AssetInfo, type ExtensionPointHandle, isCrealiaError, type JobContext, type JobRecord, type PluginContext } from "@crealia/kernel/sdk";
 import { filtersError } from "./errors.js";
 import { type ExportSettings, PLATFORMS, parseExportOptions, type ResolvedExport } from "./export/options.js";
 import { applyPatch, compactRecipe, parsePatch, parseRecipe, pickGroups } from "./recipe/recipe.js";
@@ -84,6 +84,18 @@ const SOFTWARE = "Crealia filters";
 /** An error that retrying cannot fix (missing asset, bad recipe): the job fails at once. */
 function final<T extends Error>(err: T): T {
   return Object.assign(err, { retryable: false });
+}
+
+/** A job processor whose 4xx errors (the request itself is wrong) are not retried. */
+function noRetryOnClientErrors<J, R>(processor: (job: J) => Promise<R>): (job: J) => Promise<R> {
+  return async (job) => {
+    try {
+      return await processor(job);
+    } catch (err) {
+      if (isCrealiaError(err) && err.status < 500) throw final(err);
+      throw err;
+    }
+  };
 }
 
 export class FiltersService {
@@ -211,14 +223,17 @@ export class FiltersService {
     recipe: Recipe,
     options: { label: string; userId: string | null; baseRevision?: number; sourceVersion?: number },
   ): Promise<RecipeState> {
-    const sourceVersion = options.sourceVersion ?? asset.currentVersion;
-    if (sourceVersion < 1 || sourceVersion > asset.currentVersion) {
-      throw filtersError("FILTERS_ASSET_NOT_FOUND", `asset ${asset.id} has no version ${sourceVersion} (it has 1 to ${asset.currentVersion})`);
+    const chosen = options.sourceVersion;
+    if (chosen !== undefined && (chosen < 1 || chosen > asset.currentVersion)) {
+      throw filtersError("FILTERS_ASSET_NOT_FOUND", `asset ${asset.id} has no version ${chosen} (it has 1 to ${asset.currentVersion})`);
     }
+    // The version a recipe develops is fixed at its first save (the version current then) unless
+    // a save names another: exports that add versions never become the recipe's source.
     const state = await this.recipes.save(tenantId, asset.id, recipe, {
       label: options.label,
       userId: options.userId,
-      sourceVersion,
+      sourceVersion: chosen,
+      defaultSourceVersion: asset.currentVersion,
       baseRevision: options.baseRevision,
     });
     await this.ctx.events.publish("filters.recipe-saved", { assetId: asset.id, revision: state.revision, label: options.label }, { tenantId });
@@ -298,7 +313,7 @@ export class FiltersService {
   }
 
   /** The `filters.export` processor. */
-  runExport = async (job: JobContext<ExportPayload>): Promise<ExportResult> => {
+  runExport = noRetryOnClientErrors(async (job: JobContext<ExportPayload>): Promise<ExportResult> => {
     const { assetId, sourceVersion } = job.payload;
     const asset = await this.asset(job.tenantId, assetId);
     let recipe: Recipe;
@@ -310,7 +325,7 @@ export class FiltersService {
       throw final(err as Error);
     }
     return this.exportRecipe(job, asset, sourceVersion, recipe, options, [0, 1]);
-  };
+  });
 
   private async exportRecipe(
     job: JobContext<unknown>,
@@ -422,7 +437,7 @@ export class FiltersService {
   }
 
   /** The `filters.apply` processor: one asset of a batch. */
-  runApply = async (job: JobContext<ApplyPayload>) => {
+  runApply = noRetryOnClientErrors(async (job: JobContext<ApplyPayload>) => {
     const { assetId, patch, mode, label } = job.payload;
     const asset = await this.asset(job.tenantId, assetId);
     const current = await this.recipes.get(job.tenantId, assetId, asset.currentVersion);
@@ -438,7 +453,7 @@ export class FiltersService {
     await job.progress(options ? 0.1 : 1);
     const exported = options ? await this.exportRecipe(job, asset, state.sourceVersion, next, options, [0.1, 1]) : null;
     return { assetId, revision: state.revision, export: exported };
-  };
+  });
 
   // ---- presets ----
 

@@ -224,6 +224,11 @@ describe("export", () => {
     const m2 = mean(Array.from((await decodeRaw(second.file)).data));
     expect(Math.abs(m1 - m2)).toBeLessThan(1);
     expect(json(await t.inject({ method: "GET", url: `${API}/assets/${id}/recipe` })).sourceVersion).toBe(1);
+    // A save may point the recipe at another version on purpose; a version that does not exist is a 404.
+    const moved = json(await t.inject({ method: "PUT", url: `${API}/assets/${id}/recipe`, payload: { recipe: {}, sourceVersion: 2 } }));
+    expect(moved.sourceVersion).toBe(2);
+    const bad = await t.inject({ method: "PUT", url: `${API}/assets/${id}/recipe`, payload: { recipe: {}, sourceVersion: 9 } });
+    expect([bad.statusCode, json(bad).error.code]).toEqual([404, "FILTERS_ASSET_NOT_FOUND"]);
   });
 
   test("platform presets: Instagram 4:5 at 1080×1350, story 9:16, X 16:9, each a new asset under the byte limit", async () => {

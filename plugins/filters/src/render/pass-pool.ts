@@ -74,7 +74,7 @@ export class PassPool {
         worker.on("message", (m: { id: number; error?: string }) => this.done(worker, m));
         worker.on("error", (err) => this.fail(err));
         worker.on("exit", (code) => {
-          if (code !== 0) this.fail(new Error(`render thread exited with code ${code}`));
+          if (code !== 0 && this.workers.includes(worker)) this.fail(new Error(`render thread exited with code ${code}`));
         });
         this.workers.push(worker);
         this.idle.push(worker);

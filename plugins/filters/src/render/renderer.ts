@@ -33,6 +33,7 @@ import { type PassPool, renderPool, shared, sharedPixels } from "./pass-pool.js"
 export interface RenderSource {
   /** Stable identity of the bytes, e.g. `<tenant>/<asset>/v<version>`. */
   key: string;
+  /** Called for the header and again for the decode: keep the bytes if reading them is costly. */
   load(): Promise<Buffer>;
 }
 
@@ -284,7 +285,6 @@ export class Renderer {
       grain: grain ? { field: grain.field, strength: (fx.grain.amount / 100) * 0.09 * grain.visibility * outMax } : null,
     };
     lap("buffers");
-    this.lastBytes = null;
     if (!needsGeneralPass(spec) && lut.kind === "identity") {
       // Nothing to develop: hand out the stage's pixels (read-only: the encoder never writes).
       spec.dst = stage.pixels;
@@ -337,20 +337,7 @@ export class Renderer {
       hasProfile: !!m.hasProfile,
     };
     this.metas.set(source.key, meta);
-    this.lastBytes = { key: source.key, bytes };
     return meta;
-  }
-
-  /** The bytes read for `meta`, kept for the decode that usually follows at once. */
-  private lastBytes: { key: string; bytes: Buffer } | null = null;
-
-  private async bytes(source: RenderSource): Promise<Buffer> {
-    if (this.lastBytes?.key === source.key) {
-      const b = this.lastBytes.bytes;
-      this.lastBytes = null;
-      return b;
-    }
-    return source.load();
   }
 
   private async base(
@@ -377,8 +364,34 @@ export class Renderer {
       }
       if (best) return this.bases.get(best.key) as Base;
     }
-    const bytes = await this.bytes(source);
     const target = exact ?? (purpose === "preview" ? fitLong(meta, Math.min(fullLong, Math.ceil(needLong * 1.25))) : fitLong(meta, needLong));
+    // Concurrent previews of a photo not decoded yet share one decode.
+    const flightKey = `${prefix}${target.width}x${target.height}|${purpose}`;
+    const inFlight = purpose === "preview" ? this.decoding.get(flightKey) : undefined;
+    if (inFlight) return inFlight;
+    const decoding = this.decode(source, meta, space, depth, target, prefix, purpose);
+    if (purpose === "preview") {
+      this.decoding.set(flightKey, decoding);
+      void decoding.then(
+        () => this.decoding.delete(flightKey),
+        () => this.decoding.delete(flightKey),
+      );
+    }
+    return decoding;
+  }
+
+  private readonly decoding = new Map<string, Promise<Base>>();
+
+  private async decode(
+    source: RenderSource,
+    meta: SourceMeta,
+    space: WorkingSpace,
+    depth: 8 | 16,
+    target: Size,
+    prefix: string,
+    purpose: "preview" | "export",
+  ): Promise<Base> {
+    const bytes = await source.load();
     let img = sharp(bytes, { ignoreIcc: true, limitInputPixels: false, failOn: "error" }).autoOrient();
     if (target.width !== meta.width || target.height !== meta.height) img = img.resize(target.width, target.height, { fit: "fill", kernel: "lanczos3" });
     img = img.removeAlpha();

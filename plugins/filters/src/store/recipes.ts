@@ -82,7 +82,7 @@ export class RecipeStore {
     tenantId: string,
     assetId: string,
     recipe: Recipe,
-    options: { label: string; userId: string | null; sourceVersion: number; baseRevision?: number },
+    options: { label: string; userId: string | null; sourceVersion?: number; defaultSourceVersion: number; baseRevision?: number },
   ): Promise<RecipeState> {
     const compact = compactRecipe(recipe);
     const row = await this.tx(tenantId, async (trx) => {
@@ -108,7 +108,7 @@ export class RecipeStore {
         created_by: options.userId,
       });
       const values = {
-        source_version: current?.source_version ?? options.sourceVersion,
+        source_version: options.sourceVersion ?? current?.source_version ?? options.defaultSourceVersion,
         revision: next,
         head: next,
         recipe: json(compact),
@@ -122,7 +122,7 @@ export class RecipeStore {
             .returning("*");
       return saved as Row;
     });
-    return state(row, assetId, options.sourceVersion);
+    return state(row, assetId, options.defaultSourceVersion);
   }
 
   /** Moves the current revision one step back (`-1`, undo) or forward (`+1`, redo). */
