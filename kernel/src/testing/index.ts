@@ -19,6 +19,7 @@ import type { JobRecord } from "../sdk/context.js";
 import type { Tenant } from "../tenancy/tenant-service.js";
 import { createScratchPostgres } from "./test-databases.js";
 
+export { cachedModelPath, directModels, ensureModel, installModel, installTamperedModel, sharedModelCache, uninstallModel } from "./models.js";
 export { createScratchPostgres, testPostgresAdminUrl } from "./test-databases.js";
 
 export interface TestKernelOptions {

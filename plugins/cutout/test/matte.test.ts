@@ -1,9 +1,9 @@
+import { directModels } from "@crealia/kernel/testing";
 import sharp from "sharp";
 import { describe, expect, test } from "vitest";
 import { compose, parseColor, productPhoto, subjectBox } from "../src/matte/compose.js";
 import { boxFilter, guidedFilter, refineMatte, trimapColourRefine } from "../src/matte/refine.js";
 import { segmentationSpec } from "../src/matte/segment.js";
-import { directModels } from "./helpers.js";
 
 describe("matte refinement", () => {
   test("box filter: the mean over a clipped window", () => {

@@ -1,9 +1,9 @@
+import { directModels } from "@crealia/kernel/testing";
 import sharp from "sharp";
 import { describe, expect, test } from "vitest";
 import { detectFaces, type Face, panoramaWindows } from "../src/detect/detector.js";
 import { decodeRgb } from "../src/image.js";
 import { type Box, facesScene } from "./fixtures.js";
-import { directModels } from "./helpers.js";
 
 // Real BlazeFace models (npm pack, sha256-checked, onnxruntime-node on the CPU) on facesjs drawings.
 const models = directModels();

@@ -1,10 +1,9 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createTestKernel, type TestKernel } from "@crealia/kernel/testing";
+import { createTestKernel, installModel, type TestKernel } from "@crealia/kernel/testing";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { facesScene } from "./fixtures.js";
-import { installModel } from "./helpers.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const pluginDir = path.resolve(here, "..");

