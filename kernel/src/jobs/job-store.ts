@@ -1,5 +1,6 @@
 import type { Knex } from "knex";
 import { BATCH_JOB_TYPE, type BatchResult, type JobRecord, type JobStatus } from "../sdk/context.js";
+import { withTenant } from "../tenancy/tenant-db.js";
 
 const TABLE = "kernel.jobs";
 const ACTIVE: JobStatus[] = ["queued", "retrying", "running"];
@@ -148,23 +149,31 @@ export class JobStore {
     return records;
   }
 
+  /**
+   * A job by id. With `tenantId` (a caller's request) the read runs as the tenant role under
+   * row-level security; without it (workers, the scheduler) it runs as the owner across tenants.
+   */
   async get(id: string, tenantId?: string): Promise<JobRecord | null> {
     if (!isUuid(id)) return null;
-    const q = this.db<JobRow>(TABLE).where({ id });
-    if (tenantId) q.andWhere({ tenant_id: tenantId });
-    const row = await q.first();
+    const row = tenantId
+      ? await withTenant(this.db, tenantId, (trx) => trx<JobRow>(TABLE).where({ id, tenant_id: tenantId }).first())
+      : await this.db<JobRow>(TABLE).where({ id }).first();
     return row ? toRecord(row as JobRow) : null;
   }
 
   /** One page of a tenant's jobs, newest first. */
   async list(tenantId: string, filter: JobListFilter): Promise<{ jobs: JobRecord[]; nextCursor: string | null }> {
-    const q = this.db<JobRow>(TABLE).where({ tenant_id: tenantId });
+    if (filter.after && !isUuid(filter.after)) return { jobs: [], nextCursor: null };
+    return withTenant(this.db, tenantId, (trx) => this.listPage(trx, tenantId, filter));
+  }
+
+  private async listPage(trx: Knex.Transaction, tenantId: string, filter: JobListFilter): Promise<{ jobs: JobRecord[]; nextCursor: string | null }> {
+    const q = trx<JobRow>(TABLE).where({ tenant_id: tenantId });
     if (filter.status?.length) q.whereIn("status", filter.status);
     if (filter.type) q.andWhere({ type: filter.type });
     if (filter.parentId) q.andWhere({ parent_id: filter.parentId });
     if (filter.assetId) q.andWhere({ asset_id: filter.assetId });
     if (filter.after) {
-      if (!isUuid(filter.after)) return { jobs: [], nextCursor: null };
       q.andWhereRaw("(created_at, id) < (select created_at, id from kernel.jobs where id = ?)", [filter.after]);
     }
     const rows = (await q
@@ -274,11 +283,13 @@ export class JobStore {
   /** Cancels a job that has not ended; returns it as it is now, or null when the tenant has no such job. */
   async cancel(id: string, tenantId: string): Promise<JobRecord | null> {
     if (!isUuid(id)) return null;
-    const rows: JobRow[] = await this.db(TABLE)
-      .where({ id, tenant_id: tenantId })
-      .whereIn("status", ACTIVE)
-      .update({ status: "cancelled", finished_at: this.db.fn.now(), updated_at: this.db.fn.now() })
-      .returning("*");
+    const rows: JobRow[] = await withTenant(this.db, tenantId, (trx) =>
+      trx(TABLE)
+        .where({ id, tenant_id: tenantId })
+        .whereIn("status", ACTIVE)
+        .update({ status: "cancelled", finished_at: trx.fn.now(), updated_at: trx.fn.now() })
+        .returning("*"),
+    );
     return first(rows) ?? this.get(id, tenantId);
   }
 
@@ -294,12 +305,15 @@ export class JobStore {
 
   /** Puts a failed or cancelled job back to queued, from its first attempt. Null when it is not in such a state. */
   async reset(id: string, tenantId: string): Promise<JobRecord | null> {
-    const rows: JobRow[] = await this.db(TABLE)
-      .where({ id, tenant_id: tenantId })
-      .whereIn("status", ["failed", "cancelled"])
-      .whereNot({ type: BATCH_JOB_TYPE })
-      .update(this.resetFields())
-      .returning("*");
+    if (!isUuid(id)) return null;
+    const rows: JobRow[] = await withTenant(this.db, tenantId, (trx) =>
+      trx(TABLE)
+        .where({ id, tenant_id: tenantId })
+        .whereIn("status", ["failed", "cancelled"])
+        .whereNot({ type: BATCH_JOB_TYPE })
+        .update(this.resetFields())
+        .returning("*"),
+    );
     return first(rows);
   }
 
