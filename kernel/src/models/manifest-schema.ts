@@ -60,8 +60,22 @@ export const modelManifestSchema = {
     license: { type: "string", pattern: "^[A-Za-z0-9.+() -]+$", minLength: 2 },
     licenseNote: { type: "string", minLength: 1 },
     homepage: { type: "string", pattern: "^https://" },
-    format: { const: "onnx" },
+    format: { type: "string", enum: ["onnx", "tfjs-graph"] },
     file: { type: "string", pattern: FILE_NAME, maxLength: 200 },
+    files: {
+      type: "array",
+      minItems: 1,
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["name", "sha256", "size"],
+        properties: {
+          name: { type: "string", pattern: FILE_NAME, maxLength: 200 },
+          sha256: { type: "string", pattern: "^[0-9a-f]{64}$" },
+          size: { type: "integer", minimum: 1 },
+        },
+      },
+    },
     source: {
       oneOf: [
         {
@@ -75,6 +89,24 @@ export const modelManifestSchema = {
           additionalProperties: false,
           required: ["kind", "package", "version", "parts"],
           properties: { ...npmCommon, parts: { type: "array", minItems: 1, items: { type: "string", pattern: PACKAGE_PATH } } },
+        },
+        {
+          type: "object",
+          additionalProperties: false,
+          required: ["kind", "package", "version", "convert"],
+          properties: {
+            ...npmCommon,
+            convert: {
+              type: "object",
+              additionalProperties: false,
+              required: ["from", "param", "bin"],
+              properties: {
+                from: { const: "ncnn" },
+                param: { type: "string", pattern: PACKAGE_PATH },
+                bin: { type: "string", pattern: PACKAGE_PATH },
+              },
+            },
+          },
         },
         {
           type: "object",
@@ -101,6 +133,12 @@ export const modelManifestSchema = {
     memoryMb: { type: "integer", minimum: 1 },
     inputs: { type: "array", minItems: 1, items: tensorSpec },
     outputs: { type: "array", minItems: 1, items: tensorSpec },
+    upscaling: {
+      type: "object",
+      additionalProperties: false,
+      required: ["scale", "padding"],
+      properties: { scale: { type: "integer", minimum: 2, maximum: 16 }, padding: { type: "integer", minimum: 0, maximum: 256 } },
+    },
     batch: {
       type: "object",
       additionalProperties: false,
@@ -154,6 +192,9 @@ export function validateModelManifest(data: unknown): { manifest: ModelManifest;
     const n = spec.normalisation;
     if (n && n.mean.length !== n.std.length) problems.push(`inputs.${spec.name}.normalisation: mean and std must have the same length`);
   }
+  problems.push(...fileProblems(m));
+  if (m.upscaling && m.task !== "upscaling") problems.push(`upscaling: only a model of task "upscaling" has it, not a ${m.task} model`);
+  if ("convert" in m.source && m.format !== "onnx") problems.push(`source.convert: a conversion writes an ONNX file, so the format must be "onnx"`);
   if (m.batch) {
     for (const spec of [...m.inputs, ...m.outputs]) {
       if (typeof spec.shape[0] !== "string") problems.push(`batch: "${spec.name}" has a fixed dimension 0 (${spec.shape[0]}), so the model cannot be batched`);
@@ -162,7 +203,23 @@ export function validateModelManifest(data: unknown): { manifest: ModelManifest;
   return problems.length ? { manifest: null, problems } : { manifest: m, problems: [] };
 }
 
-const SOURCE_BRANCH: Record<string, number[]> = { npm: [0, 1], local: [2], s3: [3], https: [4] };
+/** The rules of `files`: only a tfjs graph has them (and needs them), each beside the one source file. */
+function fileProblems(m: ModelManifest): string[] {
+  const files = m.files ?? [];
+  if (m.format === "onnx") return files.length ? ["files: an onnx model is one file; only tfjs-graph models list more"] : [];
+  const problems: string[] = [];
+  if (!files.length) problems.push(`files: a ${m.format} model must list its weight files`);
+  if (m.source.kind === "npm" && !("path" in m.source))
+    problems.push("files: the other files are taken from beside the source's file, so the source must name one file (a path)");
+  const names = new Set([m.file]);
+  for (const f of files) {
+    if (names.has(f.name)) problems.push(`files: "${f.name}" is listed twice (or is the model file itself)`);
+    names.add(f.name);
+  }
+  return problems;
+}
+
+const SOURCE_BRANCH: Record<string, number[]> = { npm: [0, 1, 2], local: [3], s3: [4], https: [5] };
 
 function sourceBranchMatches(schemaPath: string, kind: unknown): boolean {
   const branch = /\/source\/oneOf\/(\d+)\//.exec(schemaPath);

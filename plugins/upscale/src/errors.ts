@@ -10,7 +10,7 @@ export const UPSCALE_ERRORS = {
   UPSCALE_MODEL_UNSUITABLE: {
     status: 422,
     retryable: false,
-    description: "The configured registry model is not an upscaling/style model with one NCHW RGB input.",
+    description: "The configured registry model is not an upscaling/style model with one NCHW RGB input, or cannot make the scale asked for.",
   },
   UPSCALE_ASSET_NOT_FOUND: { status: 404, retryable: false, description: "The tenant has no such asset (or it is in the trash)." },
   UPSCALE_NOT_AN_IMAGE: { status: 422, retryable: false, description: "Only images can be upscaled or restyled." },

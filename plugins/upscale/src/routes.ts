@@ -3,7 +3,7 @@ import { sdWebUiUpscalers } from "./backends/sdwebui.js";
 import { imageVersion, resolveBackend, type UpscaleSettings } from "./service.js";
 import type { GeneratePayload } from "./workers/generate.js";
 import type { StylePayload } from "./workers/style.js";
-import type { UpscalePayload } from "./workers/upscale.js";
+import { FALLBACK_REASONS, planPasses, type UpscalePayload } from "./workers/upscale.js";
 
 const params = { type: "object", required: ["assetId"], properties: { assetId: { type: "string", format: "uuid" } } } as const;
 const PROMPT = { type: "string", minLength: 1, maxLength: 4000 } as const;
@@ -30,13 +30,14 @@ export function registerRoutes(ctx: PluginContext) {
       const { tenantId, userId } = req.identity;
       const body = req.body ?? {};
       const { version } = await imageVersion(ctx, tenantId, req.params.assetId, body.version);
+      const scale = body.scale ?? 2;
       try {
-        await resolveBackend(ctx, tenantId, "upscale");
+        planPasses((await resolveBackend(ctx, tenantId, "upscale")).backend, scale);
       } catch (err) {
-        // The lanczos fallback only stands in for a missing backend, and only when asked for.
-        if (!(body.fallback === "lanczos" && (err as { code?: string }).code === "UPSCALE_BACKEND_NOT_CONFIGURED")) throw err;
+        // The lanczos fallback only stands in for a missing backend or model, and only when asked for.
+        if (!(body.fallback === "lanczos" && FALLBACK_REASONS[(err as { code?: string }).code ?? ""])) throw err;
       }
-      const payload: UpscalePayload = { assetId: req.params.assetId, version, scale: body.scale ?? 2, ...(body.fallback ? { fallback: body.fallback } : {}) };
+      const payload: UpscalePayload = { assetId: req.params.assetId, version, scale, ...(body.fallback ? { fallback: body.fallback } : {}) };
       const job = await ctx.jobs.enqueue("upscale.upscale", payload, { tenantId, userId, assetId: req.params.assetId });
       return reply.status(202).send({ jobId: job.id, version });
     },

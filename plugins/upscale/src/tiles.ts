@@ -2,6 +2,8 @@
  * Upscaling by overlapping tiles so any image size works within a memory bound: each input tile
  * (at most `tileSize`², overlapping its neighbours by `overlap` px) is upscaled on its own, and the
  * results are blended with linear ramps across the overlaps (weights sum to 1), so no seam shows.
+ * A model that consumes `context` px around what it upscales (unpadded convolutions) gets each tile
+ * with that margin of real neighbouring pixels, or the edge repeated at the image's border.
  */
 import type { RgbImage } from "./image.js";
 
@@ -9,6 +11,8 @@ export interface TileOptions {
   scale: number;
   tileSize: number;
   overlap: number;
+  /** Pixels of context added around each tile handed to `upscaleTile`; its result covers the tile without them. */
+  context?: number;
   onTile?: (done: number, total: number) => void | Promise<void>;
   signal?: AbortSignal;
 }
@@ -25,13 +29,26 @@ export function tileGrid(length: number, tileSize: number, overlap: number): { s
   return out;
 }
 
-function crop(img: RgbImage, x: number, y: number, w: number, h: number): RgbImage {
-  const pixels = new Uint8Array(w * h * 3);
-  for (let row = 0; row < h; row++) {
-    const from = ((y + row) * img.width + x) * 3;
-    pixels.set(img.pixels.subarray(from, from + w * 3), row * w * 3);
+/** The w×h tile at (x, y) with `margin` px around it; outside the image the edge pixel repeats. */
+function crop(img: RgbImage, x: number, y: number, w: number, h: number, margin: number): RgbImage {
+  const W = w + 2 * margin;
+  const H = h + 2 * margin;
+  const pixels = new Uint8Array(W * H * 3);
+  const clamp = (v: number, max: number) => (v < 0 ? 0 : Math.min(v, max));
+  for (let row = 0; row < H; row++) {
+    const sy = clamp(y + row - margin, img.height - 1);
+    const inside = x - margin >= 0 && x + w + margin <= img.width;
+    if (inside) {
+      const from = (sy * img.width + x - margin) * 3;
+      pixels.set(img.pixels.subarray(from, from + W * 3), row * W * 3);
+      continue;
+    }
+    for (let col = 0; col < W; col++) {
+      const from = (sy * img.width + clamp(x + col - margin, img.width - 1)) * 3;
+      pixels.set(img.pixels.subarray(from, from + 3), (row * W + col) * 3);
+    }
   }
-  return { pixels, width: w, height: h };
+  return { pixels, width: W, height: H };
 }
 
 /** Weight of output position `i` (0..size-1) of a tile: ramps up over the overlap shared with a previous tile, down over the next's. */
@@ -61,7 +78,7 @@ export async function upscaleTiled(
       if (options.signal?.aborted) throw new Error("cancelled");
       const X = xs[tx] as { start: number; size: number };
       const Y = ys[ty] as { start: number; size: number };
-      const tile = crop(img, X.start, Y.start, X.size, Y.size);
+      const tile = crop(img, X.start, Y.start, X.size, Y.size, options.context ?? 0);
       const up = await upscaleTile(tile);
       if (up.width !== X.size * scale || up.height !== Y.size * scale) {
         throw new Error(`a ${X.size}×${Y.size} tile came back ${up.width}×${up.height}, not ${X.size * scale}×${Y.size * scale}`);

@@ -33,6 +33,8 @@ export interface ModelBackend {
   /** `onnx:<model id>` or `sdwebui:<url>`: goes in job results. */
   readonly id: string;
   readonly capabilities: { upscale: readonly number[]; generate: boolean; style: boolean };
+  /** Pixels of context the upscaler consumes around each tile (the tiler adds them; the result covers the tile without them). */
+  readonly context?: number;
   /** Upscales one tile by `scale` exactly (the tiler blends tiles). */
   upscaleTile?(tile: RgbImage, scale: number, call: BackendCall): Promise<RgbImage>;
   generate?(req: GenerateRequest, call: BackendCall): Promise<Buffer>;

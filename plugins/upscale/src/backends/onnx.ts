@@ -1,8 +1,8 @@
 /**
  * ONNX Runtime backend: runs registry models through `ctx.models` (the kernel's GPU scheduler,
  * warm sessions, sha256-verified files). An upscaler is any model of task `upscaling` with one
- * NCHW RGB input; its scale is read from the manifest's output/input shapes (or is 4 when they are
- * dynamic). Input values are `(pixel − mean) / std` from the manifest (default: pixel / 255); the
+ * NCHW RGB input; its scale and context padding come from the manifest's `upscaling` block (else the
+ * scale is read from the output/input shapes, or is 4 when they are dynamic). Input values are `(pixel − mean) / std` from the manifest (default: pixel / 255); the
  * output is read back the same way. A style model is NCHW RGB in, same-size RGB out.
  * Image generation needs a diffusion pipeline (text encoder, scheduler loop, VAE): not offered here.
  */
@@ -21,6 +21,8 @@ interface Spec {
   /** Fixed input size, or null when H and W are dynamic. */
   fixed: { width: number; height: number } | null;
   scale: number;
+  /** Input pixels on each side the model consumes as context (unpadded convolutions). */
+  padding: number;
 }
 
 export function onnxSpec(m: ModelManifest, kind: "upscale" | "style"): Spec {
@@ -34,9 +36,11 @@ export function onnxSpec(m: ModelManifest, kind: "upscale" | "style"): Spec {
   const [, , h, w] = shape;
   const [, , oh] = output.shape;
   const fixed = typeof h === "number" && typeof w === "number" ? { width: w, height: h } : null;
-  const scale = kind === "style" ? 1 : typeof h === "number" && typeof oh === "number" ? oh / h : 4;
+  const scale = kind === "style" ? 1 : (m.upscaling?.scale ?? (typeof h === "number" && typeof oh === "number" ? oh / h : 4));
+  const padding = kind === "style" ? 0 : (m.upscaling?.padding ?? 0);
+  if (fixed && padding) throw upscaleError("UPSCALE_MODEL_UNSUITABLE", `model ${m.id} has a fixed input size and context padding; tiles cannot feed it`);
   const norm = input.normalisation ?? { mean: [0, 0, 0], std: [255, 255, 255] };
-  return { id: m.id, input: input.name, output: output.name, mean: norm.mean, std: norm.std, fixed, scale };
+  return { id: m.id, input: input.name, output: output.name, mean: norm.mean, std: norm.std, fixed, scale, padding };
 }
 
 function toTensor(img: RgbImage, spec: Spec): Float32Array {
@@ -100,10 +104,13 @@ export function onnxBackend(
   return {
     id: `onnx:${[up?.id, st?.id].filter(Boolean).join("+")}`,
     capabilities: { upscale: up ? [up.scale] : [], generate: false, style: st !== null },
+    context: up?.padding ?? 0,
     upscaleTile: up
       ? async (tile, scale, call) => {
+          if (scale !== up.scale) throw upscaleError("UPSCALE_MODEL_UNSUITABLE", `model ${up.id} upscales ${up.scale}×, not ${scale}×`);
           const out = await run(up, tile, call.signal);
-          const want = { width: tile.width * scale, height: tile.height * scale };
+          // The tile came with `padding` px of context per side, which the model consumes.
+          const want = { width: (tile.width - 2 * up.padding) * scale, height: (tile.height - 2 * up.padding) * scale };
           return out.width === want.width && out.height === want.height ? out : fit(out, want.width, want.height);
         }
       : undefined,
