@@ -45,6 +45,27 @@ describe("resolvePlugins", () => {
     expect(reasons.w).toBe("w 1.0.0 depends on a plugin in a dependency cycle");
   });
 
+  test("an optional dependency orders the start when it is there and in range, and is never a reason to leave out", () => {
+    const withOptional = (id: string, optionalRequires: Record<string, string>, requires: Record<string, string> = {}): DiscoveredPlugin => ({
+      ...plugin(id, "1.0.0", requires),
+      manifest: { id, version: "1.0.0", kernel: "^1.0.0", requires, optionalRequires },
+    });
+    // "a" sorts first by name, yet waits for "video" it optionally works with.
+    let r = resolvePlugins([withOptional("a", { video: "^1.0.0" }), plugin("video")], "1.0.0");
+    expect([r.failed, r.order.map((p) => p.manifest.id)]).toEqual([[], ["video", "a"]]);
+    // Absent, out of range or left out: "a" starts anyway.
+    r = resolvePlugins([withOptional("a", { video: "^1.0.0" })], "1.0.0");
+    expect([r.failed, r.order.map((p) => p.manifest.id)]).toEqual([[], ["a"]]);
+    r = resolvePlugins([withOptional("a", { video: "^2.0.0" }), plugin("video")], "1.0.0");
+    expect(r.failed).toEqual([]);
+    r = resolvePlugins([withOptional("a", { video: "*" }), plugin("video", "1.0.0", {}, "^9.0.0")], "1.0.0");
+    expect(r.failed.map((f) => f.plugin.manifest.id)).toEqual(["video"]);
+    expect(r.order.map((p) => p.manifest.id)).toEqual(["a"]);
+    // A loop closed by an optional edge is not a cycle: the required edge decides the order.
+    r = resolvePlugins([withOptional("video", { filters: "*" }), withOptional("filters", {}, { video: "*" })], "1.0.0");
+    expect([r.failed, r.order.map((p) => p.manifest.id)]).toEqual([[], ["video", "filters"]]);
+  });
+
   test("refuses both copies of a duplicate id", () => {
     const a = plugin("dup");
     const b = { ...plugin("dup", "2.0.0"), dir: "/other/dup" };
@@ -82,9 +103,14 @@ describe("validateManifest", () => {
     expect(r.problems).toEqual(
       expect.arrayContaining([
         'jobs: "video.render" must start with "filters."',
-        'contributes: "publisher.platform" belongs to "publisher", which must be listed in requires',
+        'contributes: "publisher.platform" belongs to "publisher", which must be listed in requires or optionalRequires',
       ]),
     );
+    expect(validateManifest({ ...base, optionalRequires: { video: "^1.0.0" }, contributes: ["video.effect"] }).problems).toEqual([]);
+    expect(validateManifest({ ...base, requires: { video: "^1.0.0" }, optionalRequires: { video: "^1.0.0", x: "one" } }).problems).toEqual([
+      'optionalRequires: "video" is also in requires; list it in one of them',
+      'optionalRequires.x: "one" is not a semver range',
+    ]);
   });
 
   test("bad ids, versions and ranges are refused", () => {

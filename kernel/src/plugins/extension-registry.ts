@@ -4,11 +4,15 @@ import type { ExtensionPointHandle } from "../sdk/context.js";
 export class ExtensionRegistry {
   private readonly points = new Map<string, { owner: string; contributions: { pluginId: string; value: unknown }[] }>();
 
-  declare<T>(owner: string, id: string): ExtensionPointHandle<T> {
+  declare<T>(owner: string, id: string): Omit<ExtensionPointHandle<T>, "contributionsFor"> {
     if (this.points.has(id)) throw new Error(`extension point "${id}" is already declared`);
     const point = { owner, contributions: [] as { pluginId: string; value: unknown }[] };
     this.points.set(id, point);
     return { id, contributions: () => point.contributions as { pluginId: string; value: T }[] };
+  }
+
+  has(id: string): boolean {
+    return this.points.has(id);
   }
 
   contribute(pluginId: string, id: string, value: unknown): () => void {

@@ -22,6 +22,11 @@ export function validateManifest(data: unknown): { manifest: PluginManifest; pro
     if (!semver.validRange(range)) problems.push(`requires.${dep}: "${range}" is not a semver range`);
     if (dep === m.id) problems.push(`requires: a plugin cannot require itself`);
   }
+  for (const [dep, range] of Object.entries(m.optionalRequires ?? {})) {
+    if (!semver.validRange(range)) problems.push(`optionalRequires.${dep}: "${range}" is not a semver range`);
+    if (dep === m.id) problems.push(`optionalRequires: a plugin cannot require itself`);
+    if (m.requires?.[dep]) problems.push(`optionalRequires: "${dep}" is also in requires; list it in one of them`);
+  }
   const own = (kind: string, names: string[]) => {
     for (const name of names) if (!name.startsWith(`${m.id}.`)) problems.push(`${kind}: "${name}" must start with "${m.id}."`);
   };
@@ -35,7 +40,8 @@ export function validateManifest(data: unknown): { manifest: PluginManifest; pro
   for (const point of m.contributes ?? []) {
     const owner = point.split(".")[0] as string;
     if (owner === m.id) problems.push(`contributes: "${point}" is this plugin's own extension point`);
-    else if (!m.requires?.[owner]) problems.push(`contributes: "${point}" belongs to "${owner}", which must be listed in requires`);
+    else if (!m.requires?.[owner] && !m.optionalRequires?.[owner])
+      problems.push(`contributes: "${point}" belongs to "${owner}", which must be listed in requires or optionalRequires`);
   }
   const panelIds = new Set<string>();
   for (const panel of m.panels ?? []) {

@@ -190,11 +190,19 @@ export function createPluginContext(manifest: PluginManifest, schema: string, ro
       },
     },
     extensions: {
-      declare(pointId) {
+      declare<T>(pointId: string) {
         if (!(manifest.extensionPoints ?? []).includes(pointId))
           throw kernelError("KERNEL_CAPABILITY_DENIED", `${manifest.id} cannot declare "${pointId}": it is not in the manifest's "extensionPoints"`);
         staged.declaredPoints.push(pointId);
-        return k.extensions.declare(manifest.id, pointId);
+        const handle = k.extensions.declare<T>(manifest.id, pointId);
+        return {
+          ...handle,
+          async contributionsFor(tenantId) {
+            const all = handle.contributions();
+            const enabled = await Promise.all(all.map((c) => k.tenants.isEnabled(tenantId, c.pluginId)));
+            return all.filter((_, i) => enabled[i]);
+          },
+        };
       },
       contribute(pointId, value) {
         if (!(manifest.contributes ?? []).includes(pointId))

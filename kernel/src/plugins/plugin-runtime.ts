@@ -138,7 +138,15 @@ export class PluginRuntime {
     }
     for (const [i, part] of staged.graphql.entries()) this.k.schema.add({ pluginId: id, ...part }, schemas[i] as GraphQLSchema);
     for (const p of staged.processors) this.k.jobs.setProcessor(id, p.type, p.processor);
-    for (const c of staged.contributions) this.k.extensions.contribute(id, c.pointId, c.value);
+    for (const c of staged.contributions) {
+      const owner = c.pointId.split(".")[0] as string;
+      // A point of an optional dependency that is not running: the contribution has nowhere to go.
+      if (!this.k.extensions.has(c.pointId) && plugin.manifest.optionalRequires?.[owner] && this.statuses.get(owner)?.state !== "started") {
+        this.log.info({ plugin: id, point: c.pointId }, `contribution to ${c.pointId} left out: ${owner} is not running`);
+        continue;
+      }
+      this.k.extensions.contribute(id, c.pointId, c.value);
+    }
     await mount(plugin, staged);
   }
 

@@ -15,6 +15,7 @@ export interface Resolution {
 /**
  * Decides which plugins can start: SDK range, duplicate ids, required plugins present and in
  * range, no cycles. A failure leaves that plugin out (and whatever requires it), never the rest.
+ * Optional dependencies only order the start: present and in range, they start first.
  */
 export function resolvePlugins(plugins: DiscoveredPlugin[], sdkVersion: string): Resolution {
   const failed: ResolutionFailure[] = [];
@@ -63,6 +64,14 @@ export function resolvePlugins(plugins: DiscoveredPlugin[], sdkVersion: string):
     }
   }
 
+  const optionalDeps = (p: DiscoveredPlugin) =>
+    Object.entries(p.manifest.optionalRequires ?? {})
+      .filter(([dep, range]) => {
+        const found = candidates.get(dep);
+        return found && semver.satisfies(found.manifest.version, range, { includePrerelease: true });
+      })
+      .map(([dep]) => dep);
+
   // Depth-first topological sort; a back edge is a cycle, and every plugin on it is left out.
   const order: DiscoveredPlugin[] = [];
   const state = new Map<string, "visiting" | "done" | "cyclic">();
@@ -86,6 +95,9 @@ export function resolvePlugins(plugins: DiscoveredPlugin[], sdkVersion: string):
     for (const dep of Object.keys(p.manifest.requires ?? {}).sort()) {
       if (!visit(dep, [...stack, id])) ok = false;
     }
+    // An optional dependency that can start goes first; one that cannot is not waited for, and an
+    // optional edge that closes a loop only loses its ordering (it is never a cycle failure).
+    for (const dep of optionalDeps(p).sort()) if (state.get(dep) !== "visiting") visit(dep, [...stack, id]);
     if (state.get(id) === "cyclic") return false;
     if (!ok) {
       state.set(id, "cyclic");

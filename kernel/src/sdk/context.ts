@@ -245,6 +245,8 @@ export interface ExtensionPointHandle<T> {
   readonly id: string;
   /** Contributions of started plugins, in start order. Read them when handling work, not in `setup`. */
   contributions(): ReadonlyArray<{ pluginId: string; value: T }>;
+  /** The same, less those of plugins the tenant has not enabled: what to offer and use in that tenant's requests and jobs. */
+  contributionsFor(tenantId: string): Promise<ReadonlyArray<{ pluginId: string; value: T }>>;
 }
 
 export interface PluginSettings {

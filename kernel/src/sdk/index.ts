@@ -7,7 +7,17 @@ export { definePlugin, isDefinedPlugin } from "./define-plugin.js";
 export { CrealiaError, isCrealiaError } from "./errors.js";
 export type { JobTypeManifest, PanelManifest, PanelSlot, PermissionManifest, PluginManifest, RoleManifest } from "./manifest.js";
 export { manifestSchema, PANEL_SLOTS } from "./manifest.js";
-export type { ModelDType, ModelManifest, ModelNormalisation, ModelSource, ModelTask, ModelTensorSpec } from "./model-manifest.js";
+export type {
+  ModelConversion,
+  ModelDType,
+  ModelFile,
+  ModelManifest,
+  ModelNormalisation,
+  ModelSource,
+  ModelTask,
+  ModelTensorSpec,
+  ModelUpscaling,
+} from "./model-manifest.js";
 export { MODEL_DTYPES, MODEL_TASKS } from "./model-manifest.js";
 export { assertPermission, hasPermission, permissionCovers, requirePermission } from "./permissions.js";
 export { addTenantPolicy, TENANT_POLICY, TENANT_SETTING, tenantPolicySql } from "./tenancy.js";

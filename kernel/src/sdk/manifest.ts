@@ -45,6 +45,12 @@ export interface PluginManifest {
   description?: string;
   /** Other plugins this one needs, by id, with a semver range. */
   requires?: Record<string, string>;
+  /**
+   * Plugins this one works with when they are there, by id, with a semver range: when one is
+   * installed, in range and started, it starts first; when it is not, this plugin starts anyway and
+   * its contributions to that plugin's extension points are left out.
+   */
+  optionalRequires?: Record<string, string>;
   /** Capabilities the plugin asks for: kernel ones (`storage.write`, `gpu.use`, `net:<host>`) and its own (`<id>.<action>`). */
   permissions?: string[];
   /** Permissions this plugin adds to the tenant's role system. */
@@ -57,7 +63,7 @@ export interface PluginManifest {
   events?: string[];
   /** Extension points this plugin owns (`<id>.<name>`); other plugins contribute to them. */
   extensionPoints?: string[];
-  /** Extension points of other plugins this one contributes to; each owner must be in `requires`. */
+  /** Extension points of other plugins this one contributes to; each owner must be in `requires` or `optionalRequires`. */
   contributes?: string[];
   /** Folder of knex migrations relative to the plugin folder; default `src/migrations` (or `dist/migrations`). */
   migrations?: string;
@@ -82,6 +88,13 @@ export const manifestSchema = {
     name: { type: "string", nullable: true },
     description: { type: "string", nullable: true },
     requires: {
+      type: "object",
+      nullable: true,
+      propertyNames: { pattern: ID },
+      additionalProperties: { type: "string", minLength: 1 },
+      required: [],
+    },
+    optionalRequires: {
       type: "object",
       nullable: true,
       propertyNames: { pattern: ID },

@@ -19,6 +19,10 @@ export const FILTERS_ERRORS = {
   FILTERS_NOTHING_TO_UNDO: { status: 409, description: "Undo at the first history entry, or redo at the last." },
   FILTERS_REVISION_CONFLICT: { status: 409, description: "The recipe changed since the revision the client sent (`baseRevision`); reload it and retry." },
   FILTERS_MAX_BYTES: { status: 422, description: "The export cannot be made under `maxBytes`, even at the lowest quality and a quarter of the size." },
+  FILTERS_NOT_FOR_VIDEO: {
+    status: 422,
+    description: "A recipe used as a video effect holds work a video frame cannot get (masks, sharpening, crop…); the message lists it.",
+  },
 } as const;
 
 export type FiltersErrorCode = keyof typeof FILTERS_ERRORS;

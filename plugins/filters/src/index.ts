@@ -8,6 +8,7 @@ import { registerGraphQL } from "./graphql.js";
 import type { MaskProvider } from "./render/renderer.js";
 import { registerRoutes } from "./routes.js";
 import { APPLY_JOB, EXPORT_JOB, FiltersService } from "./service.js";
+import { videoEffect } from "./video/effect.js";
 
 export type { MaskInput as FiltersMaskInput, MaskProvider as FiltersMaskProvider } from "./render/renderer.js";
 
@@ -20,6 +21,8 @@ export default definePlugin({
     registerGraphQL(ctx, service);
     ctx.jobs.process(EXPORT_JOB, service.runExport);
     ctx.jobs.process(APPLY_JOB, service.runApply);
+    // Recipes and presets as clip effects for the video plugin, when it runs (an optional dependency).
+    ctx.extensions.contribute("video.effect", videoEffect(service));
     ctx.lifecycle.onStop(() => service.renderer.clear());
     // Render threads start in the background so the first preview does not wait for them.
     service.renderer.warm();

@@ -3,10 +3,10 @@ import path from "node:path";
 import type { ExtensionPointHandle, PluginContext } from "@crealia/kernel/sdk";
 import { waveformOf } from "./audio/waveform.js";
 import { RENDER_FORMATS, RENDER_QUALITIES, type RenderFormat, type RenderQuality } from "./compiler/presets.js";
-import { builtInEffects, type VideoEffectContribution } from "./effects.js";
+import { effectsFor, type VideoEffectContribution } from "./effects.js";
 import { videoError } from "./errors.js";
-import { COMMAND_TYPES, type Command } from "./model/commands.js";
-import { ASPECTS, TRANSITIONS } from "./model/types.js";
+import { COMMAND_TYPES, type Command, FONTS } from "./model/commands.js";
+import { ASPECTS, TEXT_ANIMATIONS, TRANSITIONS } from "./model/types.js";
 import type { ProjectService } from "./projects.js";
 import { buildPlan, type RenderPayload } from "./render/render-job.js";
 import type { TemplateService } from "./templates.js";
@@ -37,13 +37,15 @@ export function registerRoutes(
   const edit = { permission: "video.edit" };
   const render = { permission: "video.render" };
 
-  ctx.http.get("/capabilities", async () => ({
+  ctx.http.get("/capabilities", async (req) => ({
     aspects: Object.keys(ASPECTS),
     transitions: TRANSITIONS,
     commands: COMMAND_TYPES,
     formats: RENDER_FORMATS,
     qualities: RENDER_QUALITIES,
-    effects: [...builtInEffects(), ...effects.contributions().map((c) => `${c.pluginId}:${c.value.name}`)],
+    fonts: Object.keys(FONTS),
+    textAnimations: TEXT_ANIMATIONS,
+    effects: await effectsFor(effects, req.identity.tenantId),
   }));
 
   ctx.http.post<{ Body: Record<string, unknown> }>(
@@ -113,7 +115,7 @@ export function registerRoutes(
       // The job runs the same command in a work folder of its own; here it is shown in a stand-in folder.
       const workDir = path.join(os.tmpdir(), `crealia-video-plan-${req.params.id}`);
       const q = req.query;
-      const opts = { format: q.format ?? "mp4", quality: q.quality ?? "standard", preview: q.preview ?? false, workDir };
+      const opts = { format: q.format ?? "mp4", quality: q.quality ?? "standard", preview: q.preview ?? false, workDir, write: false };
       const { plan } = await buildPlan(ctx, effects, req.identity.tenantId, doc, opts);
       return { revision, workDir, ...plan };
     },
@@ -128,7 +130,7 @@ export function registerRoutes(
       const body: RenderQuery = { format: b.format ?? "mp4", quality: b.quality ?? "standard", preview: b.preview ?? false, revision: b.revision };
       const { doc, revision } = await projects.docAt(tenantId, req.params.id, body.revision);
       // Refuse what would only fail in the job: missing assets, an empty timeline, unavailable effects.
-      await buildPlan(ctx, effects, tenantId, doc, { ...body, workDir: os.tmpdir() });
+      await buildPlan(ctx, effects, tenantId, doc, { ...body, workDir: os.tmpdir(), write: false });
       const payload: RenderPayload = { projectId: req.params.id, revision, format: body.format, quality: body.quality, preview: body.preview };
       const job = await ctx.jobs.enqueue("video.render", payload, {
         tenantId,

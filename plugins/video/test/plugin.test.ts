@@ -130,6 +130,53 @@ describe("projects and commands", () => {
     expect((await t.inject({ method: "GET", url: `${api}/projects/${p.id}`, tenant: other.id })).statusCode).toBe(404);
   });
 
+  test("editing a text clip and trimming a clip's head are revisions that undo and redo", async () => {
+    const p = await newProject();
+    const [main, text] = p.doc.tracks.map((x) => x.id);
+    let res = await cmd(
+      p,
+      { type: "addClip", trackId: main, assetId: assets.clip, in: 0.5, out: 2, start: 1 },
+      { type: "addClip", trackId: text, text: { content: "Hello", animIn: "fade" }, start: 0.5, duration: 2 },
+    );
+    const [video, title] = [res.json().doc.tracks[0].clips[0].id, res.json().doc.tracks[1].clips[0].id];
+    const textOf = (r: typeof res) => r.json().doc.tracks[1].clips[0].text;
+    res = await cmd(p, {
+      type: "updateClip",
+      clipId: title,
+      patch: {
+        text: { content: "Sale!", font: "DejaVu Sans Bold", size: 90, color: "#ffd43b", strokeColor: "#000000", strokeWidth: 5, y: 0.8, animOut: "slide-up" },
+      },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(textOf(res)).toMatchObject({
+      content: "Sale!",
+      font: "DejaVu Sans Bold",
+      size: 90,
+      color: "#ffd43b",
+      strokeWidth: 5,
+      x: 0.5,
+      y: 0.8,
+      animIn: "fade",
+    });
+    const bad = await cmd(p, { type: "updateClip", clipId: title, patch: { text: { color: "not a colour!" } } });
+    expect([bad.statusCode, bad.json().error.code]).toEqual([422, "VIDEO_INVALID_COMMAND"]);
+    res = await cmd(p, { type: "trimClip", clipId: video, in: 1 }, { type: "trimClip", clipId: title, start: 1 });
+    expect(res.json().doc.tracks[0].clips[0]).toMatchObject({ start: 1.5, in: 1, out: 2 });
+    expect(res.json().doc.tracks[1].clips[0]).toMatchObject({ start: 1, out: 1.5 });
+    expect(res.json().revision).toBe(3);
+
+    res = await t.inject({ method: "POST", url: `${api}/projects/${p.id}/undo` });
+    expect(res.json().doc.tracks[0].clips[0]).toMatchObject({ start: 1, in: 0.5 });
+    expect(res.json().doc.tracks[1].clips[0]).toMatchObject({ start: 0.5, out: 2 });
+    res = await t.inject({ method: "POST", url: `${api}/projects/${p.id}/undo` });
+    expect(textOf(res)).toMatchObject({ content: "Hello", size: 48, animOut: "none" });
+    res = await t.inject({ method: "POST", url: `${api}/projects/${p.id}/redo` });
+    expect(textOf(res)).toMatchObject({ content: "Sale!", size: 90 });
+    res = await t.inject({ method: "POST", url: `${api}/projects/${p.id}/redo` });
+    expect(res.json()).toMatchObject({ revision: 3, canRedo: false });
+    expect(res.json().doc.tracks[1].clips[0]).toMatchObject({ start: 1, out: 1.5 });
+  });
+
   test("bad input gets a clear 4xx and leaves the project as it was", async () => {
     const p = await newProject();
     const [main, text, music] = p.doc.tracks.map((x) => x.id);

@@ -1,6 +1,6 @@
 // The video plugin's timeline page: projects, a media bin, tracks, clips with thumbnails and
-// waveforms, drag to move and trim, split at the playhead, transitions, text, undo/redo and a
-// preview render played in place.
+// waveforms, drag to move and trim (either edge), split at the playhead, transitions, adding and
+// editing text, undo/redo and a preview render played in place.
 // Plain DOM, no framework: everything arrives in `sdk` (see docs/plugins.md, UI panels).
 
 const HEAD_W = 190;
@@ -47,6 +47,39 @@ function icon(name) {
   return svg;
 }
 const clipLength = (c) => (c.out - c.in) / c.speed;
+const r6 = (x) => Math.round(x * 1e6) / 1e6;
+
+/**
+ * The command for dragging a clip's left edge by `ds` timeline seconds: the end stays where it is.
+ * A clip with a source moves its in point (the start follows); a still or a title has none, so
+ * its head goes to the new start. Clamped so at least one frame is left; null when nothing moves.
+ */
+export function headTrim(clip, ds, fps) {
+  const frame = 1 / fps;
+  const end = clip.start + clipLength(clip);
+  const still = clip.media === "image" || clip.media === "text";
+  let start = Math.min(end - frame, Math.max(0, clip.start + ds));
+  if (!still) start = Math.max(start, clip.start - clip.in / clip.speed);
+  start = Math.round(start * fps) / fps;
+  if (Math.abs(start - clip.start) < 1e-6) return null;
+  return still
+    ? { type: "trimClip", clipId: clip.id, start: r6(start) }
+    : { type: "trimClip", clipId: clip.id, in: r6(Math.max(0, clip.in + (start - clip.start) * clip.speed)) };
+}
+
+const TEXT_FIELDS = ["content", "font", "size", "color", "strokeColor", "strokeWidth", "x", "y", "animIn", "animOut"];
+const NUMERIC = new Set(["size", "strokeWidth", "x", "y"]);
+
+/** What of a text layer the editor's values change, as an updateClip patch; null when nothing changed. */
+export function textPatch(current, values) {
+  const text = {};
+  for (const k of TEXT_FIELDS) {
+    if (values[k] === undefined) continue;
+    const v = NUMERIC.has(k) ? Number(values[k]) : values[k];
+    if (v !== current[k]) text[k] = v;
+  }
+  return Object.keys(text).length ? { text } : null;
+}
 const fmt = (s) => {
   const m = Math.floor(s / 60);
   const sec = s - m * 60;
@@ -65,6 +98,10 @@ export function mount(element, sdk) {
     render: null,
     offs: [],
     closed: false,
+    /** Fonts and animations the plugin offers (GET /capabilities). */
+    caps: null,
+    /** The text editor's unsaved values: { clipId, values }, kept across re-renders. */
+    textDraft: null,
   };
   const root = h("div", { class: "video-timeline", style: { display: "grid", gap: "12px", minWidth: 0 } });
   element.replaceChildren(root);
@@ -79,6 +116,8 @@ export function mount(element, sdk) {
   };
   const show = async (promise) => {
     state.project = await promise;
+    // Undo, redo or another project: the editor starts again from what the document now says.
+    state.textDraft = null;
     render();
   };
   const run = async (...commands) => {
@@ -206,6 +245,119 @@ export function mount(element, sdk) {
     };
     input.addEventListener("keydown", (e) => e.key === "Enter" && add());
     return h("span", { style: { display: "inline-flex", gap: "4px" } }, input, h("button", { class: "button", type: "button", onclick: add }, "Add text"));
+  }
+
+  // ---- the text editor: the selected title's words, look, place and animation ----
+
+  function textEditor(clip) {
+    const track = state.project.doc.tracks.find((t) => t.clips.includes(clip));
+    const locked = track?.locked ?? false;
+    if (state.textDraft?.clipId !== clip.id) state.textDraft = { clipId: clip.id, values: { ...clip.text } };
+    const values = state.textDraft.values;
+    const set = (key) => (e) => {
+      values[key] = e.target.value;
+    };
+    const fonts = state.caps?.fonts ?? [clip.text.font];
+    const animations = state.caps?.textAnimations ?? ["none", "fade", "slide-up"];
+    const field = (label, control) =>
+      h("label", { style: { display: "grid", gap: "2px", fontSize: "12px" } }, h("span", { style: { color: "var(--text-2)" } }, label), control);
+    const number = (key, label, min, max, step) =>
+      field(
+        label,
+        h("input", {
+          type: "number",
+          name: key,
+          min,
+          max,
+          step,
+          value: values[key],
+          "aria-label": label,
+          disabled: locked,
+          oninput: set(key),
+          style: { width: "70px" },
+        }),
+      );
+    const choice = (key, label, options) =>
+      field(
+        label,
+        h(
+          "select",
+          { name: key, "aria-label": label, disabled: locked, onchange: set(key) },
+          ...options.map((o) => h("option", { value: o, selected: o === values[key] }, o)),
+        ),
+      );
+    // A picker for convenience beside a text field that takes what the server takes (#rrggbb, #rrggbbaa, a name).
+    const colour = (key, label) => {
+      const text = h("input", { name: key, value: values[key], "aria-label": label, disabled: locked, oninput: set(key), style: { width: "80px" } });
+      const picker = h("input", {
+        type: "color",
+        "aria-label": `${label} picker`,
+        value: /^#[0-9a-fA-F]{6}/.test(values[key]) ? values[key].slice(0, 7) : "#ffffff",
+        disabled: locked,
+        oninput: (e) => {
+          values[key] = e.target.value;
+          text.value = e.target.value;
+        },
+      });
+      return field(label, h("span", { style: { display: "inline-flex", gap: "4px" } }, picker, text));
+    };
+    const apply = async () => {
+      const patch = textPatch(clip.text, values);
+      if (!patch) return;
+      try {
+        await run({ type: "updateClip", clipId: clip.id, patch });
+        state.textDraft = null;
+        render();
+      } catch {
+        // The toast says why; the draft stays for the user to fix.
+      }
+    };
+    const content = h("input", {
+      name: "content",
+      value: values.content,
+      "aria-label": "Text of the clip",
+      maxlength: 500,
+      disabled: locked,
+      oninput: set("content"),
+      style: { width: "220px" },
+    });
+    content.addEventListener("keydown", (e) => e.key === "Enter" && apply());
+    return h(
+      "form",
+      {
+        class: "card",
+        "data-testid": "text-editor",
+        "aria-label": "Text clip",
+        style: { display: "flex", gap: "8px", flexWrap: "wrap", alignItems: "end", padding: "8px" },
+        onsubmit: (e) => {
+          e.preventDefault();
+          apply();
+        },
+      },
+      field("Text", content),
+      choice("font", "Font", fonts),
+      number("size", "Size", 4, 400, 1),
+      colour("color", "Colour"),
+      colour("strokeColor", "Stroke colour"),
+      number("strokeWidth", "Stroke width", 0, 20, 1),
+      number("x", "Centre x (0–1)", 0, 1, 0.01),
+      number("y", "Centre y (0–1)", 0, 1, 0.01),
+      choice("animIn", "Animation in", animations),
+      choice("animOut", "Animation out", animations),
+      h("button", { class: "button primary", type: "submit", disabled: locked, title: locked ? "The track is locked" : undefined }, "Apply text"),
+      h(
+        "button",
+        {
+          class: "button",
+          type: "button",
+          onclick: () => {
+            state.textDraft = null;
+            render();
+          },
+        },
+        "Revert",
+      ),
+    );
   }
 
   // ---- the media bin ----
@@ -423,11 +575,16 @@ export function mount(element, sdk) {
       ),
     );
     const handle = h("div", {
-      title: "Drag to trim",
+      title: "Drag to trim the end",
       "data-trim": "out",
       style: { position: "absolute", right: 0, top: 0, bottom: 0, width: "7px", cursor: "ew-resize", background: "rgba(255,255,255,0.55)" },
     });
-    el.append(handle);
+    const headHandle = h("div", {
+      title: "Drag to trim the start",
+      "data-trim": "in",
+      style: { position: "absolute", left: 0, top: 0, bottom: 0, width: "7px", cursor: "ew-resize", background: "rgba(255,255,255,0.55)" },
+    });
+    el.append(headHandle, handle);
     el.addEventListener("keydown", (e) => {
       if (e.key === "Enter" || e.key === " ") {
         e.preventDefault();
@@ -439,20 +596,30 @@ export function mount(element, sdk) {
       ev.stopPropagation();
       state.selected = clip.id;
       if (track.locked) return render();
-      const trimming = ev.target === handle;
+      const mode = ev.target === handle ? "out" : ev.target === headHandle ? "in" : "move";
       const x0 = ev.clientX;
-      el.setPointerCapture(ev.pointerId);
+      el.setPointerCapture?.(ev.pointerId);
       const move = (e) => {
         const dx = e.clientX - x0;
-        if (trimming) el.style.width = `${Math.max(6, width + dx)}px`;
-        else el.style.left = `${Math.max(0, left + dx)}px`;
+        if (mode === "out") el.style.width = `${Math.max(6, width + dx)}px`;
+        else if (mode === "in") {
+          const d = Math.min(dx, width - 6);
+          el.style.left = `${Math.max(0, left + d)}px`;
+          el.style.width = `${width - d}px`;
+        } else el.style.left = `${Math.max(0, left + dx)}px`;
       };
       const up = async (e) => {
         el.removeEventListener("pointermove", move);
         const ds = (e.clientX - x0) / pps;
         if (Math.abs(ds) < 0.02) return render();
-        if (trimming) await run({ type: "trimClip", clipId: clip.id, out: Math.max(clip.in + 0.05, clip.out + ds * clip.speed) }).catch(render);
-        else await run({ type: "moveClip", clipId: clip.id, start: Math.max(0, clip.start + ds) }).catch(render);
+        const command =
+          mode === "out"
+            ? { type: "trimClip", clipId: clip.id, out: Math.max(clip.in + 0.05, clip.out + ds * clip.speed) }
+            : mode === "in"
+              ? headTrim(clip, ds, state.project.doc.fps)
+              : { type: "moveClip", clipId: clip.id, start: Math.max(0, clip.start + ds) };
+        if (!command) return render();
+        await run(command).catch(render);
       };
       el.addEventListener("pointermove", move);
       el.addEventListener("pointerup", up, { once: true });
@@ -745,8 +912,10 @@ export function mount(element, sdk) {
       return;
     }
     if (state.selected && !findClip(state.selected)) state.selected = null;
+    const selected = state.selected ? findClip(state.selected) : null;
     root.replaceChildren(
       toolbar(),
+      ...(selected?.media === "text" && selected.text ? [textEditor(selected)] : []),
       h("div", { style: { display: "grid", gridTemplateColumns: "minmax(220px, 280px) 1fr", gap: "12px", minWidth: 0 } }, mediaBin(), player),
       timeline(),
     );
@@ -754,6 +923,13 @@ export function mount(element, sdk) {
 
   loadProjects().catch(() => {});
   loadMedia().catch(() => {});
+  request("GET", "/capabilities").then(
+    (caps) => {
+      state.caps = caps;
+      render();
+    },
+    () => {},
+  );
   return () => {
     state.closed = true;
     for (const off of state.offs) off();

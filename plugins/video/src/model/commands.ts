@@ -410,6 +410,17 @@ export function applyCommand(input: ProjectDoc, cmd: Command, media: MediaLookup
       const still = clip.media === "image" || clip.media === "text";
       const ripple = bool(o, "ripple") ?? false;
       const oldEnd = clipEnd(clip);
+      if (o.start !== undefined) {
+        // A left-edge trim given as where the head goes on the timeline: the end stays put, the
+        // source's in point (a still's duration) takes up the difference. Works for every medium.
+        if (o.in !== undefined || ripple) bad("start moves the head with the end fixed: send it without in or ripple");
+        const start = r6(num(o, "start", { min: 0 }));
+        const delta = start - clip.start;
+        if (still) clip.out = r6(clip.out - delta);
+        else clip.in = r6(clip.in + delta * clip.speed);
+        clip.start = start;
+        dropTransitionsOf(track, clip.id);
+      }
       if (o.in !== undefined) {
         if (still) bad("stills are trimmed with out (their duration)");
         const newIn = num(o, "in", { min: 0 });

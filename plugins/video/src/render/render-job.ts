@@ -75,13 +75,13 @@ export async function buildPlan(
   effects: ExtensionPointHandle<VideoEffectContribution> | null,
   tenantId: string,
   doc: ProjectDoc,
-  opts: { format: RenderFormat; quality: RenderQuality; preview: boolean; workDir: string },
+  opts: { format: RenderFormat; quality: RenderQuality; preview: boolean; workDir: string; write: boolean },
 ): Promise<{ plan: RenderPlan; files: Map<string, string | undefined>; sources: Map<string, SourceInfo> }> {
   if (projectDuration(doc) * doc.fps < 1) throw videoError("VIDEO_EMPTY_TIMELINE", "the timeline is empty");
   const { sources, files } = await planSources(ctx, tenantId, doc, opts.workDir, opts.preview);
   const shortSide = opts.preview ? Math.min(PREVIEW_SHORT_SIDE, Math.min(doc.width, doc.height)) : undefined;
   const size = shortSide ? resolutionFor(doc.aspect, shortSide) : { width: doc.width, height: doc.height };
-  const fx = await resolveEffects(doc, effects, { ...size, workDir: opts.workDir });
+  const fx = await resolveEffects(doc, effects, { ...size, tenantId, preview: opts.preview, workDir: opts.workDir, write: opts.write });
   const plan = compileTimeline(doc, sources, {
     output: path.join(opts.workDir, `render.${opts.format}`),
     format: opts.format,
@@ -106,7 +106,7 @@ export async function renderJob(
   try {
     await job.progress(0);
     const { doc } = await projects.docAt(job.tenantId, projectId, revision);
-    const { plan, files, sources } = await buildPlan(ctx, effects, job.tenantId, doc, { format, quality, preview, workDir });
+    const { plan, files, sources } = await buildPlan(ctx, effects, job.tenantId, doc, { format, quality, preview, workDir, write: true });
     // Copy the sources next to the command, then check each really is what the asset says.
     for (const [assetId, file] of files) {
       const src = sources.get(assetId) as SourceInfo;
