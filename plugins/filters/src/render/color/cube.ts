@@ -133,10 +133,14 @@ export function sampleCube(lut: CubeLut, r: number, g: number, b: number, out: F
  * exact for linear functions (so an identity LUT is an identity).
  */
 export function tetrahedral(d: Float32Array, n: number, ix: number, iy: number, iz: number, fr: number, fg: number, fb: number, out: Float64Array) {
+  tetrahedralAt(d, n, (ix + iy * n + iz * n * n) * 3, fr, fg, fb, out);
+}
+
+/** The same, from the offset `o` of the cell's lower corner in `d` (callers that precompute offsets). */
+export function tetrahedralAt(d: Float32Array, n: number, o: number, fr: number, fg: number, fb: number, out: Float64Array) {
   const sr = 3;
   const sg = 3 * n;
   const sb = 3 * n * n;
-  const o = ix * sr + iy * sg + iz * sb;
   let a: number;
   let b: number;
   let w1: number;
