@@ -37,6 +37,10 @@ export interface KernelConfig {
   maxUploadBytes: number;
   /** Largest image accepted, in pixels (CREALIA_MAX_PIXELS, default 200 MP): the decompression-bomb guard. */
   maxPixels: number;
+  /** Direct uploads bigger than this go in resumable parts (CREALIA_UPLOAD_RESUMABLE_ABOVE, default 64 MiB). */
+  uploadResumableAbove: number;
+  /** Part size of resumable uploads (CREALIA_UPLOAD_PART_BYTES, default 16 MiB; S3 needs at least 5 MiB). */
+  uploadPartBytes: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -75,6 +79,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): KernelC
 
   const maxUploadBytes = positiveInt("CREALIA_MAX_UPLOAD_BYTES", env.CREALIA_MAX_UPLOAD_BYTES, 2 * 1024 ** 3, problems);
   const maxPixels = positiveInt("CREALIA_MAX_PIXELS", env.CREALIA_MAX_PIXELS, 200_000_000, problems);
+  const uploadResumableAbove = positiveInt("CREALIA_UPLOAD_RESUMABLE_ABOVE", env.CREALIA_UPLOAD_RESUMABLE_ABOVE, 64 * 1024 ** 2, problems);
+  const uploadPartBytes = positiveInt("CREALIA_UPLOAD_PART_BYTES", env.CREALIA_UPLOAD_PART_BYTES, 16 * 1024 ** 2, problems);
+  if (uploadPartBytes < 5 * 1024 ** 2) problems.push(`CREALIA_UPLOAD_PART_BYTES must be at least 5242880 (5 MiB, S3's smallest part; got ${uploadPartBytes})`);
 
   const secret = env.CREALIA_SECRET || null;
   if (secret !== null && secret.length < 32) problems.push("CREALIA_SECRET must have at least 32 characters (e.g. `openssl rand -hex 32`)");
@@ -113,6 +120,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): KernelC
     publicUrl,
     maxUploadBytes,
     maxPixels,
+    uploadResumableAbove,
+    uploadPartBytes,
   };
 }
 

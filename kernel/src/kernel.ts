@@ -210,7 +210,14 @@ export class Kernel {
       tenantScope.set(who.tenantId);
     });
     this.assets.registerJobs();
-    await registerAssetRoutes(this.app, this.assets, new DirectUploads(this.db.knex, this.services.blobs, this.assets));
+    await registerAssetRoutes(
+      this.app,
+      this.assets,
+      new DirectUploads(this.db.knex, this.services.blobs, this.assets, {
+        singlePutLimit: this.options.config.uploadResumableAbove,
+        partSize: this.options.config.uploadPartBytes,
+      }),
+    );
     await registerBlobRoutes(this.app, this.services.blobs);
     await registerKernelRoutes(this.app, {
       runtime: this.runtime,

@@ -219,19 +219,31 @@ export class AssetService {
     }
   }
 
-  async openFile(tenantId: string, assetId: string, name: string, version?: number): Promise<{ stream: NodeJS.ReadableStream; mime: string; size: number }> {
+  async openFile(
+    tenantId: string,
+    assetId: string,
+    name: string,
+    version?: number,
+  ): Promise<{ stream: NodeJS.ReadableStream; mime: string; size: number; downloadName: string }> {
     const asset = await this.store.get(tenantId, assetId);
     if (!asset) throw kernelError("KERNEL_ASSET_NOT_FOUND", `no asset ${assetId} in this tenant`);
     const row = await this.store.versionRow(tenantId, assetId, version ?? asset.currentVersion);
     if (!row) throw kernelError("KERNEL_ASSET_NOT_FOUND", `asset ${assetId} has no version ${version}`);
-    if (name === "original") return { stream: await this.blobs.get(row.blobKey), mime: row.mime, size: row.size };
+    if (name === "original") {
+      return { stream: await this.blobs.get(row.blobKey), mime: row.mime, size: row.size, downloadName: downloadName(asset.name, row.version, row.mime) };
+    }
     const d = row.derivatives[name];
     if (!d)
       throw kernelError(
         "KERNEL_ASSET_NOT_FOUND",
         `asset ${assetId} v${row.version} has no file "${name}"${asset.status === "processing" ? " yet (still processing)" : ""}`,
       );
-    return { stream: await this.blobs.get(assetKeys.derivative(tenantId, assetId, row.version, d.name)), mime: d.mime, size: d.size };
+    return {
+      stream: await this.blobs.get(assetKeys.derivative(tenantId, assetId, row.version, d.name)),
+      mime: d.mime,
+      size: d.size,
+      downloadName: `${asset.name.replace(/\.[^.]+$/, "")} (${d.name})`,
+    };
   }
 
   list(tenantId: string, query: AssetListQuery) {
@@ -274,4 +286,18 @@ export class AssetService {
 
 export function normaliseTags(tags: string[]): string[] {
   return [...new Set(tags.map((t) => t.trim().toLowerCase().slice(0, 64)).filter(Boolean))].slice(0, 50);
+}
+
+const EXTENSIONS: Record<string, string> = { "image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/avif": "avif", "image/tiff": "tif" };
+
+/**
+ * The file name a downloaded original gets: the asset's name, marked with its version after the
+ * first (an edit saved as v2 is not the file first uploaded), with the extension of its real type.
+ */
+export function downloadName(assetName: string, version: number, mime: string): string {
+  const dot = assetName.lastIndexOf(".");
+  const base = dot > 0 ? assetName.slice(0, dot) : assetName;
+  const ext = EXTENSIONS[mime] ?? (dot > 0 ? assetName.slice(dot + 1) : "");
+  const marked = version > 1 ? `${base} (v${version})` : base;
+  return ext ? `${marked}.${ext}` : marked;
 }

@@ -68,6 +68,15 @@ export class DirectUploads {
     this.partSize = Math.max(options.partSize ?? PART_SIZE, MULTIPART.minPartSize);
   }
 
+  /** Uploads larger than this are multipart (resumable). */
+  get resumableAbove(): number {
+    return this.singlePutLimit;
+  }
+
+  get partBytes(): number {
+    return this.partSize;
+  }
+
   async start(
     tenantId: string,
     userId: string | null,

@@ -6,6 +6,7 @@ import type { DirectUploads } from "../assets/direct-uploads.js";
 import { sanitizeFileName } from "../assets/file-name.js";
 import { type ReceivedFile, receiveToTempFile } from "../assets/upload-receiver.js";
 import { kernelError } from "../errors.js";
+import { contentDisposition } from "../storage/blob-checks.js";
 
 const idParams = { type: "object", required: ["id"], properties: { id: { type: "string", format: "uuid" } } } as const;
 
@@ -162,7 +163,7 @@ export async function registerAssetRoutes(app: FastifyInstance, assets: AssetSer
       reply.header("content-type", file.mime).header("content-length", String(file.size));
       // Versions are immutable, so a versioned URL can be cached for good.
       reply.header("cache-control", req.query.version ? "private, max-age=31536000, immutable" : "private, no-cache");
-      if (req.query.download) reply.header("content-disposition", `attachment; filename="${req.params.name}"`);
+      if (req.query.download) reply.header("content-disposition", contentDisposition(file.downloadName));
       return reply.send(file.stream);
     },
   );
@@ -252,6 +253,11 @@ export async function registerAssetRoutes(app: FastifyInstance, assets: AssetSer
 /** Uploads straight to the blob store: presigned PUT for small files, resumable parts for big ones. */
 function registerDirectUploadRoutes(app: FastifyInstance, assets: AssetService, uploads: DirectUploads) {
   const uploadParams = idParams;
+  app.get(
+    "/api/assets/upload-limits",
+    { schema: { tags: ["assets"], summary: "Largest upload, and the size above which clients upload in resumable parts" } },
+    async () => ({ maxUploadBytes: assets.limits.maxUploadBytes, resumableAbove: uploads.resumableAbove, partSize: uploads.partBytes }),
+  );
   app.post<{ Body: { name: string; size: number; contentType: string; tags?: string[]; projectId?: string } }>(
     "/api/assets/uploads",
     {

@@ -230,35 +230,63 @@ export class ApiClient {
     file: Blob & { name?: string },
     options: { name?: string; tags?: string[]; projectId?: string; onProgress?: (p: UploadProgress) => void } = {},
   ): UploadHandle {
-    const xhr = this.options.xhr?.() ?? (new XMLHttpRequest() as unknown as XhrLike);
     const form = new FormData();
     if (options.name) form.append("name", options.name);
     if (options.tags?.length) form.append("tags", options.tags.join(","));
     if (options.projectId) form.append("projectId", options.projectId);
     // Fields first: the kernel reads them before it streams the file.
     form.append("file", file, options.name ?? file.name ?? "upload");
+    const csrf = this.options.csrfToken?.();
+    const headers: Record<string, string> = { accept: "application/json", ...(csrf ? { "x-csrf-token": csrf } : {}) };
+    const { promise, abort } = this.sendXhr("POST", this.url("/api/assets"), form, headers, file.size, options.onProgress);
+    return {
+      promise: promise.then((text) => {
+        try {
+          return JSON.parse(text) as UploadResult;
+        } catch {
+          throw new ApiError(200, CLIENT_CODES.badResponse, "not JSON");
+        }
+      }),
+      abort,
+    };
+  }
+
+  /**
+   * Sends bytes to a presigned URL (a direct upload or one part of a resumable one) with upload
+   * progress. The URL's signature is the authorization: no cookies or CSRF header go with it.
+   */
+  putBlob(
+    request: { url: string; method?: string; headers?: Record<string, string> },
+    body: Blob,
+    onProgress?: (p: UploadProgress) => void,
+  ): { promise: Promise<void>; abort(): void } {
+    const { promise, abort } = this.sendXhr(request.method ?? "PUT", request.url, body, request.headers ?? {}, body.size, onProgress, false);
+    return { promise: promise.then(() => undefined), abort };
+  }
+
+  /** One XMLHttpRequest, counted in the activity indicator; resolves with the body of a 2xx answer. */
+  private sendXhr(
+    method: string,
+    url: string,
+    body: Blob | FormData,
+    headers: Record<string, string>,
+    size: number,
+    onProgress?: (p: UploadProgress) => void,
+    withCredentials = true,
+  ): { promise: Promise<string>; abort(): void } {
+    const xhr = this.options.xhr?.() ?? (new XMLHttpRequest() as unknown as XhrLike);
     const end = this.options.onRequest?.();
     let aborted = false;
-    const promise = new Promise<UploadResult>((resolve, reject) => {
-      xhr.open("POST", this.url("/api/assets"));
-      xhr.withCredentials = true;
-      xhr.setRequestHeader("accept", "application/json");
-      const csrf = this.options.csrfToken?.();
-      if (csrf) xhr.setRequestHeader("x-csrf-token", csrf);
-      xhr.upload.onprogress = (e) => options.onProgress?.({ loaded: e.loaded, total: e.lengthComputable ? e.total : file.size });
+    const promise = new Promise<string>((resolve, reject) => {
+      xhr.open(method, url);
+      xhr.withCredentials = withCredentials;
+      for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
+      xhr.upload.onprogress = (e) => onProgress?.({ loaded: e.loaded, total: e.lengthComputable ? e.total : size });
       xhr.onload = () => {
         end?.();
-        const requestId = xhr.getResponseHeader("x-request-id");
-        if (xhr.status >= 200 && xhr.status < 300) {
-          try {
-            resolve(JSON.parse(xhr.responseText) as UploadResult);
-          } catch {
-            reject(new ApiError(xhr.status, CLIENT_CODES.badResponse, "not JSON", requestId));
-          }
-          return;
-        }
-        if (xhr.status === 401) this.options.onUnauthenticated?.();
-        reject(errorFromXhr(xhr.status, xhr.responseText, requestId));
+        if (xhr.status >= 200 && xhr.status < 300) return resolve(xhr.responseText);
+        if (xhr.status === 401 && withCredentials) this.options.onUnauthenticated?.();
+        reject(errorFromXhr(xhr.status, xhr.responseText, xhr.getResponseHeader("x-request-id")));
       };
       xhr.onerror = () => {
         end?.();
@@ -268,7 +296,7 @@ export class ApiClient {
         end?.();
         reject(new ApiError(0, CLIENT_CODES.aborted, ""));
       };
-      xhr.send(form);
+      xhr.send(body);
     });
     return {
       promise,

@@ -122,9 +122,8 @@ export function App() {
   });
 
   const current = (href: string) => {
-    const { path, search } = location();
-    if (href === "/library?view=trash") return path === "/library" && search.includes("view=trash") ? "page" : undefined;
-    if (href === "/library") return path === "/library" && !search.includes("view=trash") ? "page" : undefined;
+    const { path } = location();
+    // Trash is a view of the library (its entry is in the library's collections list, not here).
     return path === href || (href.startsWith("/editor/") && path.startsWith("/editor/")) ? "page" : undefined;
   };
 
@@ -162,6 +161,7 @@ export function App() {
           <label class="tenant-switcher">
             <span class="visually-hidden">Workspace</span>
             <select
+              aria-label="Workspace"
               value={session().tenantId ?? ""}
               onChange={async (e) => {
                 try {
@@ -218,7 +218,6 @@ export function App() {
         </Show>
         <NavLink href="/library" icon="library" label="Library" />
         <Show when={focusAsset()}>{(a) => <NavLink href={`/editor/${a().id}`} icon="editor" label="Editor" />}</Show>
-        <NavLink href="/library?view=trash" icon="trash" label="Trash" />
         <Show when={pagePanels().length}>
           <div class="nav-section" role="presentation">
             Plugins

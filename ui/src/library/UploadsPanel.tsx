@@ -12,6 +12,11 @@ const STATUS: Record<UploadItem["status"], string> = {
   cancelled: "Cancelled",
 };
 
+/** " · part 2 of 5" for a resumable upload. */
+function partText(u: UploadItem): string {
+  return u.parts && u.parts.count > 1 ? ` · part ${Math.min(u.parts.done + 1, u.parts.count)} of ${u.parts.count}` : "";
+}
+
 /** Per-file upload progress (bytes sent, then the ingest job), with cancel and retry. */
 export function UploadsPanel() {
   const [collapsed, setCollapsed] = createSignal(false);
@@ -39,22 +44,28 @@ export function UploadsPanel() {
               {(u) => {
                 const percent = () => (u.size ? Math.round((u.loaded / u.size) * 100) : u.status === "uploading" ? 0 : 100);
                 return (
-                  <li class={`upload ${u.status}`} data-upload-status={u.status}>
+                  <li class={`upload ${u.status}`} data-upload-status={u.status} data-upload-mode={u.parts ? "resumable" : "single"}>
                     <div class="upload-line">
                       <span class="upload-name" title={u.name}>
                         {u.name}
                       </span>
                       <span class="upload-status">
-                        {u.status === "uploading" ? `${percent()}% of ${formatBytes(u.size)}` : STATUS[u.status]}
+                        {u.status === "uploading" ? `${percent()}% of ${formatBytes(u.size)}${partText(u)}` : STATUS[u.status]}
                         {u.status === "processing" && <span class="spinner small" aria-hidden="true" />}
                       </span>
                     </div>
                     <Show when={u.status === "uploading" || u.status === "queued"}>
                       <progress class="upload-progress" max="100" value={percent()} aria-label={`Upload of ${u.name}`} />
                     </Show>
+                    <Show when={u.parts?.resumed && u.status === "uploading"}>
+                      <p class="upload-note">
+                        Resumed: {u.parts?.resumed} of {u.parts?.count} parts had arrived before.
+                      </p>
+                    </Show>
                     <Show when={u.error}>
                       <p class="upload-error" role="alert">
                         {u.error}
+                        {u.parts && u.status === "failed" ? " Retry continues where it stopped." : ""}
                       </p>
                     </Show>
                     <div class="upload-actions">

@@ -1,10 +1,11 @@
 import { createSignal } from "solid-js";
 import { createStore, produce } from "solid-js/store";
-import { messageOf } from "../api/errors.js";
+import { ApiError, CLIENT_CODES, messageOf } from "../api/errors.js";
 import type { Asset } from "../api/types.js";
 import { api } from "../app/services.js";
 import { explainJobError } from "../jobs/job-text.js";
 import { watchJob } from "../jobs/jobs-store.js";
+import { forgetResumable, type KeyValueStore, type ResumableFile, UPLOAD_ROUTES, type UploadLimits, uploadResumable } from "./resumable.js";
 
 export type UploadStatus = "queued" | "uploading" | "processing" | "done" | "failed" | "cancelled";
 
@@ -17,10 +18,40 @@ export interface UploadItem {
   error?: string;
   assetId?: string;
   jobId?: string;
+  /** Big files go in resumable parts: how many arrived, and how many the kernel had from an earlier try. */
+  parts?: { done: number; count: number; resumed: number };
 }
 
 /** At most this many files go up at once; the rest wait their turn. */
 const CONCURRENCY = 3;
+
+let limits: Promise<UploadLimits | null> | null = null;
+
+/** The kernel's upload limits, asked once; a kernel without the route gets plain uploads only. */
+function uploadLimits(): Promise<UploadLimits | null> {
+  limits ??= api.get<UploadLimits>(UPLOAD_ROUTES.limits).catch(() => {
+    limits = null;
+    return null;
+  });
+  return limits;
+}
+
+function browserStore(): KeyValueStore | null {
+  try {
+    return window.localStorage;
+  } catch {
+    return null; // storage disabled: uploads still work, they just can't resume after a reload
+  }
+}
+
+function resumableDeps() {
+  return {
+    api,
+    store: browserStore(),
+    put: (request: { url: string; method: string; headers: Record<string, string> }, body: Blob, onProgress: (loaded: number) => void) =>
+      api.putBlob(request, body, (p) => onProgress(p.loaded)),
+  };
+}
 
 const [uploads, setUploads] = createStore<UploadItem[]>([]);
 
@@ -69,13 +100,34 @@ function start(key: number) {
     u.loaded = 0;
     u.error = undefined;
   });
-  const handle = api.upload(entry.file, {
-    name: entry.file.name,
-    projectId: entry.projectId,
-    onProgress: (p) => update(key, (u) => void (u.loaded = Math.min(p.loaded, u.size || p.total))),
+  let abort: (() => void) | null = null;
+  let cancelled = false;
+  entry.abort = () => {
+    cancelled = true;
+    abort?.();
+  };
+  const promise = uploadLimits().then((limits) => {
+    if (cancelled) throw new ApiError(0, CLIENT_CODES.aborted, "");
+    const progress = (loaded: number) => update(key, (u) => void (u.loaded = Math.min(loaded, u.size)));
+    const handle =
+      limits && entry.file.size > limits.resumableAbove
+        ? uploadResumable(
+            entry.file as ResumableFile,
+            {
+              name: entry.file.name,
+              projectId: entry.projectId,
+              onProgress: (p) => {
+                progress(p.loaded);
+                update(key, (u) => void (u.parts = { done: p.partsDone, count: p.partCount, resumed: p.resumedParts }));
+              },
+            },
+            resumableDeps(),
+          )
+        : api.upload(entry.file, { name: entry.file.name, projectId: entry.projectId, onProgress: (p) => progress(p.loaded) });
+    abort = handle.abort;
+    return handle.promise;
   });
-  entry.abort = handle.abort;
-  handle.promise.then(
+  promise.then(
     ({ asset, jobId }) => {
       update(key, (u) => {
         u.status = "processing";
@@ -114,9 +166,12 @@ function start(key: number) {
 
 export function cancelUpload(key: number) {
   const u = uploads.find((x) => x.key === key);
+  const entry = files.get(key);
   if (!u) return;
   if (u.status === "queued") update(key, (x) => void (x.status = "cancelled"));
-  else files.get(key)?.abort?.();
+  else entry?.abort?.();
+  // A cancelled big upload is given up on the server too: its parts are not kept for a resume.
+  if (entry && u.parts) void forgetResumable(entry.file as ResumableFile, resumableDeps());
 }
 
 export function retryUpload(key: number) {

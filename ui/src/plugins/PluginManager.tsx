@@ -1,8 +1,9 @@
 import { createMemo, createResource, createSignal, For, Show } from "solid-js";
 import type { PluginStatus } from "../api/types.js";
 import { Dialog } from "../app/Dialog.js";
-import { api, panels, refreshPanels } from "../app/services.js";
+import { api, panels, refreshPanels, session } from "../app/services.js";
 import { toast, toastError } from "../app/toasts.js";
+import { AgencyBundles } from "./AgencyBundles.js";
 import { coerceValues, type SchemaField, schemaFields } from "./schema-form.js";
 import { loadManagement, savePluginSettings, setPluginEnabled, settingsSchemaOf, type TenantPlugin } from "./tenant-plugins.js";
 
@@ -40,6 +41,8 @@ export default function PluginManager() {
       setPending(null);
     }
   };
+
+  const isAgency = () => session().tenants.find((t) => t.id === session().tenantId)?.kind === "agency";
 
   const reload = () => {
     void refetch();
@@ -175,6 +178,9 @@ export default function PluginManager() {
             </table>
           </Show>
         )}
+      </Show>
+      <Show when={isAgency()}>
+        <AgencyBundles pluginIds={(list.latest ?? []).filter((p) => p.state === "started").map((p) => p.id)} />
       </Show>
       <Dialog open={settingsFor() !== null} title={`${settingsFor()?.id ?? ""} settings`} onClose={() => setSettingsFor(null)}>
         <Show when={settingsFor()} keyed>

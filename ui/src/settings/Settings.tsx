@@ -4,6 +4,7 @@ import { describeCombo } from "../app/shortcut-keys.js";
 import { isMac, shortcutList } from "../app/shortcuts.js";
 import { toastError } from "../app/toasts.js";
 import { signOut } from "../auth/session.js";
+import { NewWorkspace } from "./NewWorkspace.js";
 
 /** Appearance, account and the shortcuts of the studio. */
 export default function Settings() {
@@ -58,6 +59,7 @@ export default function Settings() {
           >
             Sign out
           </button>
+          <NewWorkspace />
         </Show>
         <p>
           <a href="/settings/plugins">Plugins of this workspace</a>

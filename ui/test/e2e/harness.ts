@@ -1,12 +1,13 @@
 import type { ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmdirSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmdirSync, rmSync, symlinkSync } from "node:fs";
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Kernel, loadConfig } from "@crealia/kernel";
-import { type BrowserContext, chromium } from "playwright-core";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { spawnCli } from "../../../host/test/cli.js";
+import { buildPanels } from "../../../scripts/build/panels.js";
 import { buildStudio, studioIsStale } from "../../scripts/build.js";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -26,7 +27,7 @@ export const CHROMIUM_ARGS = [
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 /**
- * Builds ui/dist when a source is newer than the build. Test files run in parallel workers, so
+ * Builds ui/dist (and plugin panels) when a source is newer than the build. Test files run in parallel workers, so
  * a lock folder makes one build while the others wait for it.
  */
 export async function ensureStudioBuilt(): Promise<void> {
@@ -43,6 +44,8 @@ export async function ensureStudioBuilt(): Promise<void> {
   }
   try {
     if (studioIsStale()) await buildStudio({ quiet: true });
+    // TypeScript plugin panels (the filters Develop panel) are built the same way `npm start` does.
+    await buildPanels({ ifStale: true });
   } finally {
     rmdirSync(lock);
   }
@@ -80,6 +83,18 @@ export async function seedAssets(home: string, count: number): Promise<void> {
   } finally {
     await kernel.stop({ closeDatabase: true });
   }
+}
+
+/**
+ * CREALIA_PLUGIN_DIRS for a host that has the fixture plugin and the named workspace plugins
+ * (linked from a folder in `home`): the host runs in a scratch folder, so the workspace's
+ * plugins/ is not its own, and work in progress in other plugins cannot break a test.
+ */
+export function pluginDirsWith(home: string, ids: string[]): string {
+  const dir = path.join(home, "plugins");
+  mkdirSync(dir, { recursive: true });
+  for (const id of ids) symlinkSync(path.join(repoRoot, "plugins", id), path.join(dir, id), "dir");
+  return [fixturePlugins, dir].join(path.delimiter);
 }
 
 export interface Host {
@@ -136,4 +151,16 @@ export async function openBrowser(profile: string, viewport = { width: 1440, hei
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/**
+ * Labels that appear more than once among the studio's places: the side navigation's links and,
+ * on the library, its collections list. Empty when every place is listed once.
+ */
+export async function duplicateNavLabels(page: Page): Promise<string[]> {
+  const labels = [
+    ...(await page.getByRole("navigation", { name: "Studio" }).getByRole("link").allInnerTexts()),
+    ...(await page.getByRole("complementary", { name: "Collections" }).getByRole("button").allInnerTexts()),
+  ].map((l) => l.trim().toLowerCase());
+  return [...new Set(labels.filter((l, i) => l && labels.indexOf(l) !== i))];
 }

@@ -1,11 +1,11 @@
 import { rmSync } from "node:fs";
 import path from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
-import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { distDir } from "../../scripts/build.js";
 import { measureBundle, SHELL_BUDGET_BYTES } from "../../scripts/bundle-size.js";
-import { ensureStudioBuilt, type Host, openBrowser, screenshots, seedAssets, startHost, tempDir } from "./harness.js";
+import { duplicateNavLabels, ensureStudioBuilt, type Host, openBrowser, screenshots, seedAssets, startHost, tempDir } from "./harness.js";
+import { makePhoto } from "./media.js";
 
 /**
  * The studio end to end: the built app served by the real host (PGlite, local disk, in-process
@@ -22,24 +22,6 @@ let uploadedId = "";
 
 const shot = (name: string) => page.screenshot({ path: path.join(screenshots, `${name}.png`) });
 const tileCount = () => page.locator(".tile").count();
-
-/** A 2400×1600 photo-like JPEG: gradients and shapes, a warm disc in the centre. */
-async function makePhoto(file: string) {
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="2400" height="1600">
-    <defs><linearGradient id="sky" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="#2b4c7e"/><stop offset="1" stop-color="#f2b880"/></linearGradient>
-    <radialGradient id="sun"><stop offset="0" stop-color="#ffd166"/><stop offset="1" stop-color="#f08a24"/></radialGradient></defs>
-    <rect width="2400" height="1600" fill="url(#sky)"/>
-    <circle cx="1200" cy="800" r="330" fill="url(#sun)"/>
-    <path d="M0 1250 L500 900 L900 1180 L1400 820 L1900 1150 L2400 950 L2400 1600 L0 1600 Z" fill="#1d3b2a"/>
-    <path d="M0 1400 L700 1150 L1300 1380 L1800 1200 L2400 1420 L2400 1600 L0 1600 Z" fill="#0f2418"/>
-  </svg>`;
-  // Fine grain so the file has the size (and upload time) of a real photo.
-  const { data, info } = await sharp(Buffer.from(svg)).raw().toBuffer({ resolveWithObject: true });
-  for (let i = 0; i < data.length; i++) data[i] = Math.max(0, Math.min(255, (data[i] as number) + ((i * 2654435761) % 13) - 6));
-  await sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
-    .jpeg({ quality: 90 })
-    .toFile(file);
-}
 
 beforeAll(async () => {
   const started = Date.now();
@@ -78,6 +60,8 @@ describe.sequential("studio", () => {
     await page.getByRole("navigation", { name: "Studio" }).getByRole("link", { name: "Fixture notes" }).waitFor();
     await page.locator(".tile").first().waitFor();
     expect(await page.title()).toBe("Crealia");
+    // Each place is listed once: the side navigation and the library's collections share no entry.
+    expect(await duplicateNavLabels(page)).toEqual([]);
   });
 
   test("the library virtualises 10 000 assets: fewer than 200 item nodes at any scroll position", async () => {
@@ -133,7 +117,8 @@ describe.sequential("studio", () => {
     await page.getByRole("button", { name: "Close jobs" }).click();
   });
 
-  test("opens the photo in the editor: zoom, before/after, a plugin tool edits it, undo", async () => {
+  // Editing through a plugin panel (the filters Develop panel), before/after and undo: develop.test.ts.
+  test("opens the photo in the editor: zoom buttons, wheel zoom, fit", async () => {
     await page.locator(`.tile[data-asset-id="${uploadedId}"]`).dblclick();
     await page.waitForURL(/\/editor\//);
     const canvas = page.locator("canvas.editor-canvas");
@@ -150,37 +135,6 @@ describe.sequential("studio", () => {
     await expect.poll(zoom).toBeGreaterThan(fitted * 1.3);
     await page.getByRole("button", { name: "Fit to screen" }).click();
     await expect.poll(zoom).toBeCloseTo(fitted, 3);
-
-    const centre = () =>
-      canvas.evaluate((c: HTMLCanvasElement) =>
-        Array.from((c.getContext("2d") as CanvasRenderingContext2D).getImageData(c.width / 2, c.height / 2, 1, 1).data),
-      );
-    const original = await centre();
-    // The fixture plugin's tool panel mounts in the editor's tool slot.
-    const tool = page.locator('[data-panel="studio-fixture/invert"]');
-    await tool.getByTestId("invert-apply").click();
-    await expect.poll(() => canvas.getAttribute("data-preview")).toBe("set");
-    await expect.poll(async () => (await centre())[2] !== original[2]).toBe(true);
-    const edited = await centre();
-    expect(Math.abs((edited[0] as number) - (255 - (original[0] as number)))).toBeLessThan(40);
-    await expect.poll(() => tool.getByTestId("invert-state").textContent()).toBe("yes");
-    await shot("editor-edited");
-
-    await page.getByRole("button", { name: "Before/after" }).click();
-    await expect.poll(() => canvas.getAttribute("data-mode")).toBe("before");
-    expect(await centre()).toEqual(original);
-    await page.keyboard.press("\\");
-    await expect.poll(() => canvas.getAttribute("data-mode")).toBe("after");
-    await page.getByRole("button", { name: "Split", exact: true }).click();
-    await shot("editor-split");
-    await page.getByRole("button", { name: "Split", exact: true }).click();
-
-    await page.getByRole("button", { name: "Undo" }).click();
-    await expect.poll(() => canvas.getAttribute("data-preview")).toBe("none");
-    await expect.poll(() => tool.getByTestId("invert-state").textContent()).toBe("no");
-    await page.keyboard.press("Control+Shift+Z");
-    await expect.poll(() => canvas.getAttribute("data-preview")).toBe("set");
-    await expect.poll(() => tool.getByTestId("invert-state").textContent()).toBe("yes");
   });
 
   test("a third-party panel runs sandboxed and reaches the studio only through the checked bridge", async () => {
@@ -209,13 +163,14 @@ describe.sequential("studio", () => {
     await tile.click();
     await page.getByRole("button", { name: "Move to trash" }).click();
     await tile.waitFor({ state: "detached" });
-    await page.getByRole("navigation", { name: "Studio" }).getByRole("link", { name: "Trash" }).click();
+    await page.getByRole("complementary", { name: "Collections" }).getByRole("button", { name: "Trash" }).click();
     await page.waitForURL(/view=trash/);
     await tile.click();
     await shot("trash");
     await page.getByRole("button", { name: "Restore" }).click();
     await tile.waitFor({ state: "detached" });
     await page.getByRole("navigation", { name: "Studio" }).getByRole("link", { name: "Library" }).click();
+    await page.waitForURL(/\/library$/);
     await tile.waitFor();
   });
 

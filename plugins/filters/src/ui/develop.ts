@@ -42,6 +42,15 @@ interface State {
   canRedo: boolean;
   recipe: Json;
 }
+/** What a `filters.export` job returns (service.ts ExportResult), the fields the panel shows. */
+interface ExportResult {
+  assetId: string;
+  version?: number;
+  newAssetId?: string;
+  format: string;
+  width: number;
+  height: number;
+}
 interface PreviewAnswer {
   image: string;
   histogram: { red: number[]; green: number[]; blue: number[]; luma: number[] };
@@ -56,8 +65,10 @@ const STYLE = `
 .fd details{border-top:1px solid #8884;padding:4px 0}
 .fd summary{cursor:pointer;font-weight:600}
 .fd h4{margin:6px 0 2px;font-size:11px;text-transform:uppercase;opacity:.7}
-.fd .row{display:grid;grid-template-columns:6.5em 1fr 3.5em;gap:6px;align-items:center}
-.fd .row input[type=number]{width:3.5em}
+.fd .row{display:grid;grid-template-columns:6.5em minmax(0,1fr) 4.5em;gap:6px;align-items:center}
+.fd .row input[type=number]{width:100%;min-width:0;box-sizing:border-box;padding:2px 4px}
+.fd .row select,.fd .row input[type=text]{width:100%;min-width:0;box-sizing:border-box}
+.fd .export-result{margin:4px 0}
 .fd .tabs{display:flex;gap:2px;margin:4px 0}
 .fd .tabs button[aria-pressed=true]{font-weight:700}
 .fd canvas{width:100%;background:#111;border-radius:3px}
@@ -78,8 +89,6 @@ export function mount(element: HTMLElement, sdk: PanelSdk): Unmount {
   /** Preview scheduling: the newest wanted recipe, and whether a request is out. */
   let wanted: Json | null = null;
   let inFlight = false;
-  /** The editor history entry we last recorded (so our own commits do not echo back). */
-  let recorded: unknown = null;
 
   const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<Record<string, unknown>> = {}, ...children: (Node | string | null)[]) => {
     const node = doc.createElement(tag);
@@ -161,8 +170,7 @@ export function mount(element: HTMLElement, sdk: PanelSdk): Unmount {
 
   function record(label: string) {
     if (!state || !sdk.editor) return;
-    recorded = { filters: { revision: state.revision } };
-    sdk.editor.commit(label, recorded);
+    sdk.editor.commit(label, { filters: { revision: state.revision } });
   }
 
   function adopt(next: State, rerender = true) {
@@ -535,6 +543,17 @@ export function mount(element: HTMLElement, sdk: PanelSdk): Unmount {
     for (const f of formats) format.append(el("option", { value: f, text: f.toUpperCase() }));
     const space = el("select", { "aria-label": "Colour space" }) as HTMLSelectElement;
     space.append(el("option", { value: "srgb", text: "sRGB" }), el("option", { value: "p3", text: "Display P3" }));
+    // After an export: a link to the file it made (a new version, or a new asset for a platform).
+    const result = el("p", { class: "export-result", "aria-live": "polite" });
+    const showResult = (r: ExportResult) => {
+      const id = r.newAssetId ?? r.assetId;
+      const query = r.version ? `version=${r.version}&download=true` : "download=true";
+      const what = r.newAssetId ? "a new photo in the library" : `version ${r.version}`;
+      result.replaceChildren(
+        `Exported ${r.width}×${r.height} ${r.format.toUpperCase()} as ${what}. `,
+        el("a", { href: `/api/assets/${id}/files/original?${query}`, download: "", text: "Download" }),
+      );
+    };
     return el(
       "div",
       {},
@@ -546,14 +565,22 @@ export function mount(element: HTMLElement, sdk: PanelSdk): Unmount {
         text: "Export",
         onclick: async () => {
           if (!asset) return;
+          result.replaceChildren("Exporting…");
           const options: Json = { format: format.value, colorSpace: space.value, ...(target.value ? { platform: target.value } : {}) };
           try {
             const { jobId } = await request<{ jobId: string }>("POST", `/assets/${asset.id}/export`, { options });
             setStatus("Exporting…");
             const off = sdk.jobs.watch(jobId, (job) => {
               setStatus(`Exporting… ${Math.round(job.progress * 100)} %`);
-              if (job.status === "succeeded") sdk.toast("Export ready", "success");
-              if (job.status === "failed") sdk.toast(job.error?.message ?? "Export failed", "error");
+              if (job.status === "succeeded") {
+                sdk.toast("Export ready", "success");
+                showResult(job.result as ExportResult);
+              }
+              if (job.status === "failed" || job.status === "cancelled") {
+                const message = job.status === "cancelled" ? "The export was cancelled." : `The export failed: ${job.error?.message ?? "unknown error"}`;
+                sdk.toast(message, "error");
+                result.replaceChildren(message);
+              }
               if (["succeeded", "failed", "cancelled"].includes(job.status)) {
                 setStatus("");
                 off();
@@ -561,10 +588,12 @@ export function mount(element: HTMLElement, sdk: PanelSdk): Unmount {
             });
             cleanups.push(off);
           } catch (err) {
+            result.replaceChildren("");
             sdk.toast((err as Error).message, "error");
           }
         },
       }),
+      result,
     );
   }
 
@@ -698,7 +727,9 @@ export function mount(element: HTMLElement, sdk: PanelSdk): Unmount {
     if (sdk.editor) {
       cleanups.push(
         sdk.editor.history.subscribe((entry) => {
-          if (!asset || !state || entry === recorded) return;
+          // Our own commit names the revision we are at, so it moves nothing; a redo back to
+          // that same entry names the revision after ours, so it steps forward.
+          if (!asset || !state) return;
           const revision = (entry as { filters?: { revision?: number } } | null)?.filters?.revision ?? 0;
           if (revision === state.revision - 1) void step("undo");
           else if (revision === state.revision + 1) void step("redo");
