@@ -7,11 +7,12 @@ import { sanitizeFileName } from "../assets/file-name.js";
 import { type ReceivedFile, receiveToTempFile } from "../assets/upload-receiver.js";
 import { kernelError } from "../errors.js";
 import { contentDisposition } from "../storage/blob-checks.js";
+import type { AssetJson } from "./api-types.js";
 
 const idParams = { type: "object", required: ["id"], properties: { id: { type: "string", format: "uuid" } } } as const;
 
 /** Adds file URLs so clients never build storage paths themselves. */
-function present(asset: Asset) {
+function present(asset: Asset): AssetJson {
   const v = asset.version;
   const file = (name: string) => `/api/assets/${asset.id}/files/${name}${v ? `?version=${v.version}` : ""}`;
   return {

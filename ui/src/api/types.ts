@@ -1,51 +1,12 @@
 /**
- * The kernel's JSON, as the studio reads it. One name for one thing: these mirror the kernel's
- * `Asset`, `JobRecord`, panel and plugin shapes (kernel/src/assets/asset-types.ts,
- * kernel/src/sdk/context.ts, kernel/src/http/kernel-routes.ts).
+ * The kernel's JSON, as the studio reads it. Asset, job and panel shapes come from the kernel's
+ * own API types (`@crealia/kernel/api`, type-only), so the studio cannot drift from the routes.
  */
+import type { AssetJson, AssetKind, JobRecord, PanelSlot } from "@crealia/kernel/api";
 
-export type AssetKind = "image" | "video" | "audio";
+export type { AssetKind, AssetVersion, Derivative, JobRecord, JobStatus, PanelSlot } from "@crealia/kernel/api";
 
-export interface Derivative {
-  name: string;
-  mime: string;
-  size: number;
-  width?: number;
-  height?: number;
-}
-
-export interface AssetVersion {
-  version: number;
-  mime: string;
-  size: number;
-  sha256: string;
-  width: number | null;
-  height: number | null;
-  durationMs: number | null;
-  metadata: Record<string, unknown>;
-  derivatives: Record<string, Derivative>;
-  source: string;
-  createdAt: string;
-}
-
-export interface Asset {
-  id: string;
-  tenantId: string;
-  kind: AssetKind;
-  name: string;
-  status: "processing" | "ready" | "failed";
-  currentVersion: number;
-  tags: string[];
-  projectIds: string[];
-  error: { code: string; message: string } | null;
-  capturedAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-  deletedAt: string | null;
-  version: AssetVersion | null;
-  /** File URLs: never build storage paths by hand. */
-  urls: { original: string; files: Record<string, string> };
-}
+export type Asset = AssetJson;
 
 export interface AssetQuery {
   cursor?: string;
@@ -72,39 +33,10 @@ export interface Project {
   assetCount?: number;
 }
 
-export type JobStatus = "queued" | "running" | "retrying" | "succeeded" | "failed" | "cancelled";
-
-export interface JobRecord {
-  id: string;
-  type: string;
-  pluginId: string;
-  status: JobStatus;
-  /** 0..1 */
-  progress: number;
-  payload: unknown;
-  result: unknown;
-  error: { code: string; message: string } | null;
-  attempts: number;
-  maxAttempts: number;
-  tenantId: string;
-  userId: string | null;
-  assetId: string | null;
-  parentId: string | null;
-  idempotencyKey: string | null;
-  createdAt: string;
-  runAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  updatedAt: string;
-}
-
 export interface JobPage {
   jobs: JobRecord[];
   nextCursor: string | null;
 }
-
-/** Where a panel mounts; the kernel's `PANEL_SLOTS`. */
-export type PanelSlot = "library.action" | "editor.tool" | "inspector" | "page" | "dashboard.widget";
 
 /** One entry of `GET /api/ui/panels`. */
 export interface PanelDescriptor {
