@@ -1,5 +1,6 @@
 import { createResource, createSignal, For, Show } from "solid-js";
 import { messageOf } from "../api/errors.js";
+import { FormError, formAction } from "../app/form-action.js";
 import { api, setSession } from "../app/services.js";
 import { toast } from "../app/toasts.js";
 import { loadSession } from "../auth/session.js";
@@ -83,22 +84,15 @@ export function AgencyBundles(props: { pluginIds: string[] }) {
 
 function ApplyForm(props: { bundle: Bundle; clients: ClientTenant[]; onApplied: (b: Bundle) => void }) {
   const [target, setTarget] = createSignal("");
-  const [busy, setBusy] = createSignal(false);
-  const [error, setError] = createSignal<string | null>(null);
-  const apply = async (e: SubmitEvent) => {
-    e.preventDefault();
-    if (!target()) return setError("Choose a client workspace first.");
-    setBusy(true);
-    setError(null);
-    try {
-      props.onApplied(await applyBundle(api, props.bundle.id, [target()]));
-      toast(`Bundle “${props.bundle.name}” applied to ${props.clients.find((c) => c.id === target())?.name ?? "the client"}.`, "success");
-    } catch (err) {
-      setError(messageOf(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const {
+    busy,
+    error,
+    submit: apply,
+  } = formAction(async () => {
+    if (!target()) return "Choose a client workspace first.";
+    props.onApplied(await applyBundle(api, props.bundle.id, [target()]));
+    toast(`Bundle “${props.bundle.name}” applied to ${props.clients.find((c) => c.id === target())?.name ?? "the client"}.`, "success");
+  });
   return (
     <form class="inline-form" onSubmit={apply}>
       <Show when={props.clients.length} fallback={<span class="muted small">Add a client workspace first.</span>}>
@@ -110,39 +104,22 @@ function ApplyForm(props: { bundle: Bundle; clients: ClientTenant[]; onApplied: 
           {busy() ? "Applying…" : "Apply"}
         </button>
       </Show>
-      <Show when={error()}>
-        <p class="field-error" role="alert">
-          {error()}
-        </p>
-      </Show>
+      <FormError error={error()} />
     </form>
   );
 }
 
 function NewBundleForm(props: { pluginIds: string[]; onCreated: (b: Bundle) => void }) {
-  const [busy, setBusy] = createSignal(false);
-  const [error, setError] = createSignal<string | null>(null);
-  const submit = async (e: SubmitEvent) => {
-    e.preventDefault();
-    const form = e.currentTarget as HTMLFormElement;
-    const data = new FormData(form);
+  const { busy, error, submit } = formAction(async (form, data) => {
     const name = String(data.get("name") ?? "").trim();
     const ticked = data.getAll("plugin").map(String);
     const pins = Object.fromEntries(ticked.map((id) => [id, String(data.get(`pin-${id}`) ?? "")]));
-    if (!name) return setError("Give the bundle a name.");
-    setBusy(true);
-    setError(null);
-    try {
-      const bundle = await createBundle(api, name, bundlePlugins(ticked, pins));
-      props.onCreated(bundle);
-      toast(`Bundle “${bundle.name}” created.`, "success");
-      form.reset();
-    } catch (err) {
-      setError(messageOf(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+    if (!name) return "Give the bundle a name.";
+    const bundle = await createBundle(api, name, bundlePlugins(ticked, pins));
+    props.onCreated(bundle);
+    toast(`Bundle “${bundle.name}” created.`, "success");
+    form.reset();
+  });
   return (
     <form class="form card" onSubmit={submit} aria-labelledby="new-bundle-title" novalidate>
       <h3 id="new-bundle-title">New bundle</h3>
@@ -163,11 +140,7 @@ function NewBundleForm(props: { pluginIds: string[]; onCreated: (b: Bundle) => v
           )}
         </For>
       </fieldset>
-      <Show when={error()}>
-        <p class="field-error" role="alert">
-          {error()}
-        </p>
-      </Show>
+      <FormError error={error()} />
       <button type="submit" class="button primary" disabled={busy()}>
         {busy() ? "Creating…" : "Create bundle"}
       </button>
@@ -176,28 +149,16 @@ function NewBundleForm(props: { pluginIds: string[]; onCreated: (b: Bundle) => v
 }
 
 function NewClientForm(props: { clients: ClientTenant[]; onCreated: (c: ClientTenant) => void }) {
-  const [busy, setBusy] = createSignal(false);
-  const [error, setError] = createSignal<string | null>(null);
-  const submit = async (e: SubmitEvent) => {
-    e.preventDefault();
-    const form = e.currentTarget as HTMLFormElement;
-    const name = String(new FormData(form).get("name") ?? "").trim();
-    if (!name) return setError("Give the client workspace a name.");
-    setBusy(true);
-    setError(null);
-    try {
-      const client = await createClient(api, name);
-      props.onCreated(client);
-      // The new workspace joins the workspace switcher at once.
-      setSession(await loadSession(api));
-      toast(`Client workspace “${client.name}” created.`, "success");
-      form.reset();
-    } catch (err) {
-      setError(messageOf(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, submit } = formAction(async (form, data) => {
+    const name = String(data.get("name") ?? "").trim();
+    if (!name) return "Give the client workspace a name.";
+    const client = await createClient(api, name);
+    props.onCreated(client);
+    // The new workspace joins the workspace switcher at once.
+    setSession(await loadSession(api));
+    toast(`Client workspace “${client.name}” created.`, "success");
+    form.reset();
+  });
   return (
     <form class="form card" onSubmit={submit} aria-labelledby="new-client-title" novalidate>
       <h3 id="new-client-title">Client workspaces</h3>
@@ -210,11 +171,7 @@ function NewClientForm(props: { clients: ClientTenant[]; onCreated: (c: ClientTe
         <label for="client-name">New client</label>
         <input id="client-name" name="name" type="text" maxLength={200} required />
       </div>
-      <Show when={error()}>
-        <p class="field-error" role="alert">
-          {error()}
-        </p>
-      </Show>
+      <FormError error={error()} />
       <button type="submit" class="button" disabled={busy()}>
         {busy() ? "Adding…" : "Add client"}
       </button>

@@ -1,5 +1,4 @@
-import { createSignal, Show } from "solid-js";
-import { messageOf } from "../api/errors.js";
+import { FormError, formAction } from "../app/form-action.js";
 import { api } from "../app/services.js";
 import { switchTenant } from "../auth/session.js";
 
@@ -9,24 +8,13 @@ import { switchTenant } from "../auth/session.js";
  * moves into the new workspace.
  */
 export function NewWorkspace() {
-  const [busy, setBusy] = createSignal(false);
-  const [error, setError] = createSignal<string | null>(null);
-  const submit = async (e: SubmitEvent) => {
-    e.preventDefault();
-    const data = new FormData(e.currentTarget as HTMLFormElement);
+  const { busy, error, submit } = formAction(async (_form, data) => {
     const name = String(data.get("name") ?? "").trim();
-    if (!name) return setError("Give the workspace a name.");
-    setBusy(true);
-    setError(null);
-    try {
-      const { tenant } = await api.post<{ tenant: { id: string } }>("/api/tenants", { name, kind: data.has("agency") ? "agency" : "tenant" });
-      await switchTenant(api, tenant.id);
-      window.location.assign("/settings/plugins");
-    } catch (err) {
-      setError(messageOf(err));
-      setBusy(false);
-    }
-  };
+    if (!name) return "Give the workspace a name.";
+    const { tenant } = await api.post<{ tenant: { id: string } }>("/api/tenants", { name, kind: data.has("agency") ? "agency" : "tenant" });
+    await switchTenant(api, tenant.id);
+    window.location.assign("/settings/plugins");
+  });
   return (
     <form class="form" onSubmit={submit} aria-labelledby="new-workspace" novalidate>
       <h3 id="new-workspace">New workspace</h3>
@@ -37,11 +25,7 @@ export function NewWorkspace() {
       <label class="checkbox">
         <input name="agency" type="checkbox" /> An agency: it manages client workspaces and their plugin bundles
       </label>
-      <Show when={error()}>
-        <p class="field-error" role="alert">
-          {error()}
-        </p>
-      </Show>
+      <FormError error={error()} />
       <button type="submit" class="button" disabled={busy()}>
         {busy() ? "Creating…" : "Create workspace"}
       </button>
