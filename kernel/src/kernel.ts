@@ -18,7 +18,7 @@ import { jobResolvers, publishJobUpdates } from "./graphql/job-resolvers.js";
 import { camelCase, SchemaRegistry } from "./graphql/schema-registry.js";
 import { registerAccountRoutes } from "./http/account-routes.js";
 import { registerAssetRoutes } from "./http/asset-routes.js";
-import { registerAuthRoutes } from "./http/auth-routes.js";
+import { registerAuthRoutes, registerLocalAuthRoutes } from "./http/auth-routes.js";
 import { registerBlobRoutes } from "./http/blob-routes.js";
 import { installErrorHandling } from "./http/error-handler.js";
 import { AJV_OPTIONS } from "./http/fastify-options.js";
@@ -227,6 +227,7 @@ export class Kernel {
     });
     await registerJobRoutes(this.app, this.jobs);
     if (accounts) await registerAuthRoutes(this.app, this.identity);
+    else await registerLocalAuthRoutes(this.app);
     await registerTenantRoutes(this.app, { identity: this.identity, tenants: this.tenants, runtime: this.runtime });
     await registerOAuthRoutes(this.app, { oauth: this.identity.oauth, tenants: this.tenants, config: this.options.config });
     this.identity.accountData.registerJobs();

@@ -36,6 +36,12 @@ describe.each(["pglite", "postgres"] as const)("plugin runtime on %s", (database
     expect(started.indexOf("fixture-full")).toBeLessThan(started.indexOf("fixture-contributor"));
   });
 
+  test("without accounts, /api/auth/me answers the mode (local), not an error", async () => {
+    const res = await t.inject({ method: "GET", url: "/api/auth/me" });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ mode: "local", user: null });
+  });
+
   test("a plugin left out leaves nothing behind: no routes, no job types", async () => {
     expect((await t.inject({ method: "GET", url: "/api/p/fixture-throws/v1/half" })).statusCode).toBe(404);
     expect((await t.inject({ method: "GET", url: "/api/p/fixture-bad-migration/v1/never" })).statusCode).toBe(404);

@@ -242,6 +242,8 @@ describe("session", () => {
     expect(await loadSession(api404)).toEqual(LOCAL_SESSION);
     const api403 = new ApiClient({ fetch: fakeFetch([json(403, { error: { code: "KERNEL_FORBIDDEN", message: "needs a signed-in user" } })]).fn });
     expect((await loadSession(api403)).mode).toBe("local");
+    const local = new ApiClient({ fetch: fakeFetch([json(200, { mode: "local", user: null })]).fn });
+    expect(await loadSession(local)).toEqual(LOCAL_SESSION);
   });
 
   test("accounts: signed in (200) or signed out (401)", async () => {

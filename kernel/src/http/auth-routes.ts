@@ -161,7 +161,7 @@ export async function registerAuthRoutes(app: FastifyInstance, identity: Identit
       const s = sessionOf(req);
       const user = await accounts.get(s.userId);
       const tenants = await identity.memberships.tenantsOf(s.userId);
-      return { user, tenantId: s.tenantId, permissions: req.identity.permissions, tenants };
+      return { mode: "accounts", user, tenantId: s.tenantId, permissions: req.identity.permissions, tenants };
     },
   );
 
@@ -275,4 +275,15 @@ export async function registerAuthRoutes(app: FastifyInstance, identity: Identit
     if (user && !user.emailVerified) await accounts.sendVerification(user);
     return reply.status(202).send({ status: user?.emailVerified ? "already verified" : "sent" });
   });
+}
+
+/**
+ * Local mode (CREALIA_AUTH=local) has no accounts, so `/api/auth/me` says just that: clients learn
+ * the mode from one answer instead of reading it from an error.
+ */
+export async function registerLocalAuthRoutes(app: FastifyInstance) {
+  app.get("/api/auth/me", { schema: { tags: ["auth"], summary: "The authentication mode: local (single user, no accounts)" } }, async () => ({
+    mode: "local",
+    user: null,
+  }));
 }

@@ -48,16 +48,21 @@ export interface Session {
 export const LOCAL_SESSION: Session = { mode: "local", user: null, tenants: [], tenantId: null, permissions: ["*"] };
 
 /**
- * Reads the session from `GET /api/auth/me`: 200 is a signed-in user; 401 means accounts but
- * nobody signed in; 403 (a caller that is not a session: local mode) or a missing route means
- * local mode.
+ * Reads the session from `GET /api/auth/me`: 200 is a signed-in user, or `mode: "local"`; 401
+ * means accounts but nobody signed in; 403 (a caller that is not a session, such as an API key) or
+ * a missing route (an older kernel) means local mode.
  */
 export async function loadSession(api: ApiClient): Promise<Session> {
   try {
-    const body = await api.request<{ user?: SessionUser; tenants?: SessionTenant[]; tenantId?: string; permissions?: string[] }>("GET", AUTH_ROUTES.me, {
-      track: false,
-      noRefresh: false,
-    });
+    const body = await api.request<{ mode?: "local" | "accounts"; user?: SessionUser; tenants?: SessionTenant[]; tenantId?: string; permissions?: string[] }>(
+      "GET",
+      AUTH_ROUTES.me,
+      {
+        track: false,
+        noRefresh: false,
+      },
+    );
+    if (body?.mode === "local") return LOCAL_SESSION;
     return { mode: "accounts", user: body?.user ?? null, tenants: body?.tenants ?? [], tenantId: body?.tenantId ?? null, permissions: body?.permissions ?? [] };
   } catch (err) {
     if (err instanceof ApiError && (err.status === 403 || err.status === 404)) return LOCAL_SESSION;
