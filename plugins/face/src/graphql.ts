@@ -5,7 +5,9 @@ import { DetectionStore } from "./store.js";
 const typeDefs = `
   type FaceKeypoint { name: String!, x: Float!, y: Float! }
   type FaceBox { x: Float!, y: Float!, width: Float!, height: Float! }
-  type FaceDetected { box: FaceBox!, score: Float!, keypoints: [FaceKeypoint!]! }
+  "The 468-point MediaPipe mesh: points are [x, y, z], x and y in image pixels; score is the mesh's face probability."
+  type FaceLandmarks { score: Float!, points: [[Float!]!]! }
+  type FaceDetected { box: FaceBox!, score: Float!, keypoints: [FaceKeypoint!]!, landmarks: FaceLandmarks }
   type FaceDetection { assetId: ID!, version: Int!, model: String!, width: Int!, height: Int!, faces: [FaceDetected!]!, createdAt: String! }
   extend type Query {
     "Faces detected in an asset version (the current one by default); null when not detected yet."

@@ -1,12 +1,15 @@
 /**
  * Face masks for the filters plugin's `filters.mask` extension point: `face/faces`, `face/skin`,
- * `face/eyes`, `face/mouth`. The photo arrives as upright 8-bit RGB at whatever size filters
- * renders; detections stored for that asset version are scaled to it, otherwise BlazeFace runs on
- * the pixels given.
+ * `face/eyes`, `face/mouth`, `face/lips`, `face/teeth`, and from person segmentation (`selfie`)
+ * `face/person` and `face/hair`. The photo arrives as upright 8-bit RGB at whatever size filters
+ * renders; detections stored for that asset version are scaled to it, otherwise BlazeFace (and the
+ * face mesh, when it was fetched) runs on the pixels given. The selfie model always runs on them.
  */
 import type { PluginContext } from "@crealia/kernel/sdk";
-import { detectFaces, type Face, type FaceModelChoice } from "./detect/detector.js";
+import { type Face, type FaceModelChoice, scaleFaces } from "./detect/detector.js";
 import { type FaceMaskKind, faceMask, MASK_KINDS } from "./retouch/masks.js";
+import { SEGMENT_MASK_KINDS, type SegmentMaskKind, segmentMask } from "./segment/masks.js";
+import { detectWithLandmarks, meshInstalled } from "./service.js";
 import { DetectionStore } from "./store.js";
 
 /** The contract of `filters.mask` (declared by the filters plugin). */
@@ -26,20 +29,16 @@ export interface FiltersMaskProvider {
   }): Promise<Uint8Array>;
 }
 
-const LABELS: Record<FaceMaskKind, [string, string]> = {
+const LABELS: Record<FaceMaskKind | SegmentMaskKind, [string, string]> = {
   faces: ["Faces", "Every face, forehead to chin, feathered"],
   skin: ["Face skin", "Faces without eyes and mouth: for smoothing and skin tone"],
   eyes: ["Eyes", "Both eyes of every face"],
   mouth: ["Mouth", "Lips and teeth of every face"],
+  lips: ["Lips", "The lips without the opening between them (needs landmarks: else the whole mouth)"],
+  teeth: ["Teeth", "The opening between the lips (needs landmarks: else the whole mouth)"],
+  person: ["Person", "Everyone in the photo, hair and clothes included (selfie segmentation; needs the `selfie` model)"],
+  hair: ["Hair", "Hair around each face, down to the chin (segmentation and faces; needs the `selfie` model)"],
 };
-
-function scaleFaces(faces: readonly Face[], sx: number, sy: number): Face[] {
-  return faces.map((f) => ({
-    ...f,
-    box: { x: f.box.x * sx, y: f.box.y * sy, width: f.box.width * sx, height: f.box.height * sy },
-    keypoints: f.keypoints.map((k) => ({ ...k, x: k.x * sx, y: k.y * sy })),
-  }));
-}
 
 export function maskProviders(ctx: Pick<PluginContext, "db" | "models">): FiltersMaskProvider[] {
   const store = new DetectionStore(ctx.db);
@@ -52,16 +51,27 @@ export function maskProviders(ctx: Pick<PluginContext, "db" | "models">): Filter
       }
     }
     const model = (["front", "back", "auto"] as const).includes(input.params.model as FaceModelChoice) ? (input.params.model as FaceModelChoice) : "auto";
-    const run = await detectFaces(ctx.models, input, { model, run: { signal: input.signal } });
+    const run = await detectWithLandmarks(ctx.models, input, { model, landmarks: await meshInstalled(ctx), run: { signal: input.signal } });
     return run.faces;
   };
-  return MASK_KINDS.map((kind) => ({
-    name: kind,
-    label: (LABELS[kind] as [string, string])[0],
-    description: (LABELS[kind] as [string, string])[1],
-    async build(input) {
-      const feather = typeof input.params.feather === "number" && input.params.feather > 0 && input.params.feather <= 4 ? input.params.feather : 1;
-      return faceMask(await facesFor(input), input.width, input.height, kind, feather);
-    },
-  }));
+  const featherOf = (params: Record<string, unknown>) => (typeof params.feather === "number" && params.feather > 0 && params.feather <= 4 ? params.feather : 1);
+  const faceKinds = MASK_KINDS.map(
+    (kind): FiltersMaskProvider => ({
+      name: kind,
+      label: LABELS[kind][0],
+      description: LABELS[kind][1],
+      async build(input) {
+        return faceMask(await facesFor(input), input.width, input.height, kind, featherOf(input.params));
+      },
+    }),
+  );
+  const segmentKinds = SEGMENT_MASK_KINDS.map(
+    (kind): FiltersMaskProvider => ({
+      name: kind,
+      label: LABELS[kind][0],
+      description: LABELS[kind][1],
+      build: (input) => segmentMask(ctx.models, input, kind, () => facesFor(input), { feather: featherOf(input.params), run: { signal: input.signal } }),
+    }),
+  );
+  return [...faceKinds, ...segmentKinds];
 }

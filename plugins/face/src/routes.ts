@@ -1,9 +1,9 @@
 import type { PluginContext } from "@crealia/kernel/sdk";
 import sharp from "sharp";
-import type { FaceModelChoice } from "./detect/detector.js";
+import { type FaceModelChoice, scaleFaces } from "./detect/detector.js";
 import { faceError } from "./errors.js";
 import { type FaceMaskKind, faceMask, MASK_KINDS } from "./retouch/masks.js";
-import { imageVersion, requireModels } from "./service.js";
+import { imageVersion, meshFetched, requireModels } from "./service.js";
 import { DetectionStore } from "./store.js";
 import type { DetectPayload } from "./workers/detect.js";
 import type { RetouchPayload } from "./workers/retouch.js";
@@ -15,7 +15,7 @@ const params = { type: "object", required: ["assetId"], properties: { assetId: {
 export function registerRoutes(ctx: PluginContext) {
   const store = new DetectionStore(ctx.db);
 
-  ctx.http.post<{ Params: { assetId: string }; Body: { model?: FaceModelChoice; version?: number; minScore?: number } }>(
+  ctx.http.post<{ Params: { assetId: string }; Body: { model?: FaceModelChoice; version?: number; minScore?: number; landmarks?: boolean } }>(
     "/assets/:assetId/detect",
     {
       config: { permission: "face.detect" },
@@ -24,7 +24,13 @@ export function registerRoutes(ctx: PluginContext) {
         body: {
           type: "object",
           additionalProperties: false,
-          properties: { model: MODEL, version: { type: "integer", minimum: 1 }, minScore: { type: "number", minimum: 0.05, maximum: 0.99 } },
+          properties: {
+            model: MODEL,
+            version: { type: "integer", minimum: 1 },
+            minScore: { type: "number", minimum: 0.05, maximum: 0.99 },
+            // No default here: absent means "when the mesh was fetched" (below).
+            landmarks: { type: "boolean" },
+          },
         },
       },
     },
@@ -33,8 +39,17 @@ export function registerRoutes(ctx: PluginContext) {
       const body = req.body ?? {};
       const model = body.model ?? "auto";
       const { version } = await imageVersion(ctx, tenantId, req.params.assetId, body.version);
-      await requireModels(ctx, model);
-      const payload: DetectPayload = { assetId: req.params.assetId, version, model, ...(body.minScore === undefined ? {} : { minScore: body.minScore }) };
+      // Asked for: the mesh must be there (409 naming it). Not asked: used when it was fetched, so
+      // callers that only fetched BlazeFace keep working.
+      const landmarks = body.landmarks ?? (await meshFetched(ctx));
+      await requireModels(ctx, model, landmarks);
+      const payload: DetectPayload = {
+        assetId: req.params.assetId,
+        version,
+        model,
+        landmarks,
+        ...(body.minScore === undefined ? {} : { minScore: body.minScore }),
+      };
       const job = await ctx.jobs.enqueue("face.detect", payload, { tenantId, userId, assetId: req.params.assetId });
       return reply.status(202).send({ jobId: job.id, version, model });
     },
@@ -85,11 +100,7 @@ export function registerRoutes(ctx: PluginContext) {
       const scale = Math.min(1, (req.query.width ?? 1024) / found.width);
       const w = Math.max(1, Math.round(found.width * scale));
       const h = Math.max(1, Math.round(found.height * scale));
-      const faces = found.faces.map((f) => ({
-        ...f,
-        box: { x: f.box.x * scale, y: f.box.y * scale, width: f.box.width * scale, height: f.box.height * scale },
-        keypoints: f.keypoints.map((k) => ({ ...k, x: k.x * scale, y: k.y * scale })),
-      }));
+      const faces = scaleFaces(found.faces, w / found.width, h / found.height);
       const mask = await faceMask(faces, w, h, req.query.kind ?? "skin");
       const png = await sharp(mask, { raw: { width: w, height: h, channels: 1 } })
         .png()
@@ -98,7 +109,10 @@ export function registerRoutes(ctx: PluginContext) {
     },
   );
 
-  ctx.http.post<{ Params: { assetId: string }; Body: { smoothing?: number; eyes?: number; teeth?: number; model?: FaceModelChoice; version?: number } }>(
+  ctx.http.post<{
+    Params: { assetId: string };
+    Body: { smoothing?: number; eyes?: number; teeth?: number; eyeEnlarge?: number; faceSlim?: number; model?: FaceModelChoice; version?: number };
+  }>(
     "/assets/:assetId/retouch",
     {
       config: { permission: "face.retouch" },
@@ -107,7 +121,15 @@ export function registerRoutes(ctx: PluginContext) {
         body: {
           type: "object",
           additionalProperties: false,
-          properties: { smoothing: AMOUNT, eyes: AMOUNT, teeth: AMOUNT, model: MODEL, version: { type: "integer", minimum: 1 } },
+          properties: {
+            smoothing: AMOUNT,
+            eyes: AMOUNT,
+            teeth: AMOUNT,
+            eyeEnlarge: AMOUNT,
+            faceSlim: AMOUNT,
+            model: MODEL,
+            version: { type: "integer", minimum: 1 },
+          },
         },
       },
     },
@@ -116,7 +138,10 @@ export function registerRoutes(ctx: PluginContext) {
       const body = req.body ?? {};
       const model = body.model ?? "auto";
       const { version } = await imageVersion(ctx, tenantId, req.params.assetId, body.version);
-      if (!(await store.find(tenantId, req.params.assetId, version))) await requireModels(ctx, model);
+      // The warps move landmarks: they need the mesh, whether faces were detected already or not.
+      const warps = (body.eyeEnlarge ?? 0) > 0 || (body.faceSlim ?? 0) > 0;
+      const stored = await store.find(tenantId, req.params.assetId, version);
+      if (!stored || (warps && !stored.faces.every((f) => f.landmarks))) await requireModels(ctx, model, warps);
       const payload: RetouchPayload = {
         assetId: req.params.assetId,
         version,
@@ -124,6 +149,8 @@ export function registerRoutes(ctx: PluginContext) {
         smoothing: body.smoothing ?? 0.5,
         eyes: body.eyes ?? 0.3,
         teeth: body.teeth ?? 0.3,
+        eyeEnlarge: body.eyeEnlarge ?? 0,
+        faceSlim: body.faceSlim ?? 0,
       };
       const job = await ctx.jobs.enqueue("face.retouch", payload, { tenantId, userId, assetId: req.params.assetId });
       return reply.status(202).send({ jobId: job.id, version });

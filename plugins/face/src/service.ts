@@ -3,6 +3,7 @@ import type { PluginContext } from "@crealia/kernel/sdk";
 import { type DetectionRun, detectFaces, type FaceModelChoice, modelIds } from "./detect/detector.js";
 import { faceError, modelNotInstalled } from "./errors.js";
 import { decodeRgb, type RgbImage, readStream } from "./image.js";
+import { FACEMESH_MODEL, landmarkFaces } from "./landmarks/facemesh.js";
 import { DetectionStore, type StoredDetection } from "./store.js";
 
 export type FaceCtx = Pick<PluginContext, "assets" | "models" | "db" | "jobs" | "log">;
@@ -27,11 +28,48 @@ export async function loadPixels(ctx: FaceCtx, tenantId: string, assetId: string
   }
 }
 
-/** Throws the kernel's 409 `KERNEL_MODEL_NOT_INSTALLED` for the first model of the choice that was not fetched. */
-export async function requireModels(ctx: FaceCtx, choice: FaceModelChoice): Promise<void> {
-  for (const id of modelIds(choice)) {
+/** Throws the kernel's 409 `KERNEL_MODEL_NOT_INSTALLED` for the first model of the choice (and the mesh, for landmarks) that was not fetched. */
+export async function requireModels(ctx: FaceCtx, choice: FaceModelChoice, landmarks = false): Promise<void> {
+  for (const id of [...modelIds(choice), ...(landmarks ? [FACEMESH_MODEL] : [])]) {
     if ((await ctx.models.status(id)) === "missing") throw modelNotInstalled(id);
   }
+}
+
+/** Whether the face mesh was fetched: where landmarks are optional, they are used when it was. */
+export async function meshInstalled(ctx: Pick<FaceCtx, "models">): Promise<boolean> {
+  return (await ctx.models.status(FACEMESH_MODEL)) === "installed";
+}
+
+/**
+ * The detect route's default for `landmarks`: the mesh's file is there, sound or not. A damaged
+ * file (`corrupt`) is not silently skipped: the job then fails with the kernel's checksum error,
+ * which tells the operator to fetch it again.
+ */
+export async function meshFetched(ctx: Pick<FaceCtx, "models">): Promise<boolean> {
+  return (await ctx.models.status(FACEMESH_MODEL)) !== "missing";
+}
+
+/** Faces with BlazeFace, then (when `landmarks`) the 468-point mesh of each. */
+export async function detectWithLandmarks(
+  models: FaceCtx["models"],
+  pixels: RgbImage,
+  options: { model: FaceModelChoice; minScore?: number; landmarks: boolean; run?: { jobType?: string; signal?: AbortSignal } },
+): Promise<DetectionRun> {
+  const run = await detectFaces(models, pixels, { model: options.model, minScore: options.minScore, run: options.run });
+  if (!options.landmarks || run.faces.length === 0) return run;
+  const mesh = await landmarkFaces(models, pixels, run.faces, options.run);
+  const t = run.timings;
+  const ms = (v: number) => Math.round(v * 100) / 100;
+  return {
+    ...run,
+    faces: mesh.faces,
+    runs: [...run.runs, { model: FACEMESH_MODEL, device: mesh.device ?? "cpu", fallback: mesh.fallback, faces: mesh.faces.length }],
+    timings: {
+      preprocessMs: ms(t.preprocessMs + mesh.timings.preprocessMs),
+      inferenceMs: ms(t.inferenceMs + mesh.timings.inferenceMs),
+      postprocessMs: ms(t.postprocessMs + mesh.timings.postprocessMs),
+    },
+  };
 }
 
 export async function detectAndStore(
@@ -39,12 +77,11 @@ export async function detectAndStore(
   job: { tenantId: string; signal?: AbortSignal; jobType?: string },
   assetId: string,
   version: number,
-  model: FaceModelChoice,
-  minScore?: number,
-  img?: RgbImage,
+  options: { model: FaceModelChoice; minScore?: number; landmarks: boolean; img?: RgbImage },
 ): Promise<{ stored: StoredDetection; run: DetectionRun }> {
-  const pixels = img ?? (await loadPixels(ctx, job.tenantId, assetId, version));
-  const run = await detectFaces(ctx.models, pixels, { model, minScore, run: { jobType: job.jobType, signal: job.signal } });
+  const { model } = options;
+  const pixels = options.img ?? (await loadPixels(ctx, job.tenantId, assetId, version));
+  const run = await detectWithLandmarks(ctx.models, pixels, { ...options, run: { jobType: job.jobType, signal: job.signal } });
   const stored = await new DetectionStore(ctx.db).save(job.tenantId, assetId, version, model, run);
   return { stored, run };
 }

@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { createTestKernel, installModel, type TestKernel } from "@crealia/kernel/testing";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { facesScene } from "./fixtures.js";
+import { facesScene, personScene } from "./fixtures.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const pluginDir = path.resolve(here, "..");
@@ -44,7 +44,7 @@ describe("face plugin in a test kernel", { timeout: 60_000 }, () => {
   test("starts, with its migration and its masks contributed to filters.mask", async () => {
     expect(t.kernel.plugins().find((p) => p.id === "face")?.state).toBe("started");
     const res = await t.inject({ method: "GET", url: "/api/p/filters/v1/masks" });
-    expect(res.json().masks).toEqual(["face/faces", "face/skin", "face/eyes", "face/mouth"]);
+    expect(res.json().masks).toEqual(["face/faces", "face/skin", "face/eyes", "face/mouth", "face/lips", "face/teeth", "face/person", "face/hair"]);
   });
 
   test("detecting before the models were fetched answers 409 KERNEL_MODEL_NOT_INSTALLED naming the fetch command; no job is queued", async () => {
@@ -55,21 +55,53 @@ describe("face plugin in a test kernel", { timeout: 60_000 }, () => {
     expect(jobs).toEqual([]);
   });
 
-  test("detects three faces in a job and stores them for the asset version (REST and GraphQL)", async () => {
+  test("landmarks asked for need the face mesh: 409 naming it and its fetch command; no job is queued", async () => {
     await installModel(t, "blazeface-front");
     await installModel(t, "blazeface-back");
+    const res = await t.inject({ method: "POST", url: `/api/p/face/v1/assets/${groupId}/detect`, payload: { landmarks: true } });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error).toMatchObject({
+      code: "KERNEL_MODEL_NOT_INSTALLED",
+      message: expect.stringContaining("crealia models fetch facemesh"),
+      details: { modelId: "facemesh" },
+    });
+    expect((await t.inject({ method: "GET", url: "/api/jobs?type=face.detect" })).json().jobs).toEqual([]);
+  });
+
+  test("landmarks not asked for, mesh not fetched: BlazeFace alone (a caller that fetched only BlazeFace keeps working)", async () => {
     const res = await t.inject({ method: "POST", url: `/api/p/face/v1/assets/${groupId}/detect`, payload: {} });
     expect(res.statusCode, res.body).toBe(202);
     const job = await t.waitForJob(res.json().jobId);
     expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
-    expect(job.result).toMatchObject({ status: "detected", count: 3, version: 1, model: "auto" });
-    expect((job.result as { runs: { device: string }[] }).runs.map((r) => r.device)).toEqual(["cpu", "cpu"]);
+    expect(job.result).toMatchObject({ status: "detected", count: 3, landmarks: false });
+    const result = job.result as { faces: { landmarks?: unknown }[]; runs: { model: string }[] };
+    expect(result.faces.filter((f) => f.landmarks)).toEqual([]);
+    expect(result.runs.map((r) => r.model)).toEqual(["blazeface-front", "blazeface-back"]);
+  });
+
+  test("once the mesh is fetched, landmarks by default: three faces in a job, each with 468 landmarks, stored for the asset version (REST and GraphQL)", async () => {
+    await installModel(t, "facemesh");
+    const res = await t.inject({ method: "POST", url: `/api/p/face/v1/assets/${groupId}/detect`, payload: {} });
+    expect(res.statusCode, res.body).toBe(202);
+    const job = await t.waitForJob(res.json().jobId);
+    expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
+    expect(job.result).toMatchObject({ status: "detected", count: 3, version: 1, model: "auto", landmarks: true });
+    const runs = (job.result as { runs: { model: string; device: string; fallback: string | null }[] }).runs;
+    expect(runs.map((r) => [r.model, r.device])).toEqual([
+      ["blazeface-front", "cpu"],
+      ["blazeface-back", "cpu"],
+      ["facemesh", "cpu"],
+    ]);
     const faces = await t.inject({ method: "GET", url: `/api/p/face/v1/assets/${groupId}/faces` });
     expect(faces.statusCode).toBe(200);
     expect(faces.json()).toMatchObject({ version: 1, model: "auto", width: 1600, height: 900 });
     expect(faces.json().faces).toHaveLength(3);
-    const gql = await t.graphql(`query($id: ID!) { faceDetection(assetId: $id) { version faces { score keypoints { name } } } }`, { id: groupId });
-    expect((gql.data as { faceDetection: { faces: unknown[] } }).faceDetection.faces).toHaveLength(3);
+    const gql = await t.graphql(`query($id: ID!) { faceDetection(assetId: $id) { version faces { score keypoints { name } landmarks { score points } } } }`, {
+      id: groupId,
+    });
+    const gqlFaces = (gql.data as { faceDetection: { faces: { landmarks: { points: number[][] } }[] } }).faceDetection.faces;
+    expect(gqlFaces).toHaveLength(3);
+    for (const f of gqlFaces) expect(f.landmarks.points).toHaveLength(468);
   });
 
   test("a skin mask PNG from the stored detection", async () => {
@@ -119,6 +151,37 @@ describe("face plugin in a test kernel", { timeout: 60_000 }, () => {
     const centre = Math.round(f.y + f.height / 2) * 480 + Math.round(f.x + f.width / 2);
     expect(mask[centre]).toBe(255);
     expect(mask[10 * 480 + 10]).toBe(0);
+  });
+
+  test("filters builds person and hair masks through the extension point once `selfie` is fetched; before, the kernel's 409 names it", async () => {
+    const { image, person, hair } = await personScene(640, 660, { x: 120, y: 60, size: 400, seed: 0 });
+    const build = (provider: string) =>
+      t.inject({ method: "POST", url: "/api/p/filters/v1/masks/build", payload: { provider, image: image.toString("base64") } });
+    const missing = await build("face/person");
+    expect(missing.statusCode).toBe(409);
+    expect(missing.json().error).toMatchObject({
+      code: "KERNEL_MODEL_NOT_INSTALLED",
+      message: expect.stringMatching(/^model "selfie" failed verification: .*crealia models fetch selfie/),
+    });
+
+    await installModel(t, "selfie");
+    const overlap = (a: Uint8Array, b: Uint8Array) => {
+      let inter = 0;
+      let union = 0;
+      for (let i = 0; i < a.length; i++) {
+        if ((a[i] as number) > 128 && (b[i] as number) > 128) inter++;
+        if ((a[i] as number) > 128 || (b[i] as number) > 128) union++;
+      }
+      return inter / union;
+    };
+    const res = await build("face/person");
+    expect(res.statusCode, res.body).toBe(200);
+    const mask = new Uint8Array(Buffer.from(res.json().mask, "base64"));
+    expect(mask.length).toBe(640 * 660);
+    expect(overlap(mask, person)).toBeGreaterThanOrEqual(0.8);
+    const hairRes = await build("face/hair");
+    expect(hairRes.statusCode, hairRes.body).toBe(200);
+    expect(overlap(new Uint8Array(Buffer.from(hairRes.json().mask, "base64")), hair)).toBeGreaterThanOrEqual(0.5);
   });
 
   test("a photo without faces gives an empty result, and retouch leaves it alone", async () => {

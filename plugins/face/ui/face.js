@@ -31,6 +31,8 @@ export function mount(element, sdk) {
       <label>Skin smoothing <input type="range" min="0" max="1" step="0.05" value="0.5" data-param="smoothing" /></label>
       <label>Brighten eyes <input type="range" min="0" max="1" step="0.05" value="0.3" data-param="eyes" /></label>
       <label>Whiten teeth <input type="range" min="0" max="1" step="0.05" value="0.3" data-param="teeth" /></label>
+      <label>Enlarge eyes <input type="range" min="0" max="1" step="0.05" value="0" data-param="eyeEnlarge" /></label>
+      <label>Slim face <input type="range" min="0" max="1" step="0.05" value="0" data-param="faceSlim" /></label>
       <button type="button" class="button primary" data-testid="face-retouch">Retouch</button>
       <progress max="1" value="0" hidden></progress>
     </div>`;

@@ -1,6 +1,7 @@
 import type { ModelRunOptions, PluginModels } from "@crealia/kernel/sdk";
 import { modelFailed } from "../errors.js";
 import type { RgbImage } from "../image.js";
+import type { FaceLandmarks } from "../landmarks/facemesh.js";
 import { type Anchor, ssdAnchors } from "./anchors.js";
 import { decodeDetections, iou, KEYPOINTS, type KeypointName, type RawDetection, weightedNms } from "./decode.js";
 import { letterboxTensor, toImage } from "./preprocess.js";
@@ -23,6 +24,8 @@ export interface Face {
   box: { x: number; y: number; width: number; height: number };
   score: number;
   keypoints: { name: KeypointName; x: number; y: number }[];
+  /** The 468-point mesh, when landmarks were asked for (see landmarks/facemesh.ts). */
+  landmarks?: FaceLandmarks;
 }
 
 export interface DetectionRun {
@@ -30,7 +33,7 @@ export interface DetectionRun {
   width: number;
   height: number;
   /** `windows`: how many panorama windows the model ran on besides the whole image (absent when none). */
-  runs: { model: FaceModelId; device: string; fallback: string | null; faces: number; windows?: number }[];
+  runs: { model: FaceModelId | "facemesh"; device: string; fallback: string | null; faces: number; windows?: number }[];
   timings: { preprocessMs: number; inferenceMs: number; postprocessMs: number };
 }
 
@@ -207,3 +210,16 @@ function toFace(d: RawDetection, width: number, height: number): Face {
 }
 
 export { iou };
+
+/** The faces as seen in the same photo at another size (`sx`, `sy`: new pixels per old pixel). */
+export function scaleFaces(faces: readonly Face[], sx: number, sy: number): Face[] {
+  const s = (sx + sy) / 2;
+  return faces.map((f) => ({
+    ...f,
+    box: { x: f.box.x * sx, y: f.box.y * sy, width: f.box.width * sx, height: f.box.height * sy },
+    keypoints: f.keypoints.map((k) => ({ ...k, x: k.x * sx, y: k.y * sy })),
+    ...(f.landmarks
+      ? { landmarks: { score: f.landmarks.score, points: f.landmarks.points.map(([x, y, z]) => [x * sx, y * sy, z * s] as [number, number, number]) } }
+      : {}),
+  }));
+}

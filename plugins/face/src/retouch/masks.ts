@@ -1,11 +1,14 @@
 /**
- * Face-region masks from detections: ellipses placed from the box and the 6 keypoints, drawn as
- * SVG and feathered with a Gaussian blur by libvips (sharp), one byte per pixel (0..255).
+ * Face-region masks from detections, drawn as SVG and feathered with a Gaussian blur by libvips
+ * (sharp), one byte per pixel (0..255): polygons of the 468-point mesh where a face has landmarks,
+ * else ellipses placed from the box and the 6 keypoints.
  */
 import sharp from "sharp";
 import type { Face } from "../detect/detector.js";
+import { FACE_OVAL, LEFT_BROW, LEFT_EYE, LIPS_INNER, LIPS_OUTER, RIGHT_BROW, RIGHT_EYE } from "../landmarks/regions.js";
 
-export const MASK_KINDS = ["faces", "skin", "eyes", "mouth"] as const;
+/** `lips` and `teeth` need landmarks to be told apart; without them both are the mouth ellipse. */
+export const MASK_KINDS = ["faces", "skin", "eyes", "mouth", "lips", "teeth"] as const;
 export type FaceMaskKind = (typeof MASK_KINDS)[number];
 
 interface Ellipse {
@@ -48,14 +51,42 @@ export function mouthEllipse(face: Face): Ellipse {
 const svgEllipse = (e: Ellipse, fill: string) =>
   `<ellipse cx="${e.cx.toFixed(2)}" cy="${e.cy.toFixed(2)}" rx="${Math.max(0.5, e.rx).toFixed(2)}" ry="${Math.max(0.5, e.ry).toFixed(2)}" transform="rotate(${e.angle.toFixed(2)} ${e.cx.toFixed(2)} ${e.cy.toFixed(2)})" fill="${fill}"/>`;
 
+function svgPolygon(points: readonly [number, number, number][], ring: readonly number[], fill: string, stroke = 0): string {
+  const xy = ring.map((i) => `${(points[i] as [number, number, number])[0].toFixed(1)},${(points[i] as [number, number, number])[1].toFixed(1)}`).join(" ");
+  // A stroke of the fill's colour widens the region by half of it (eyes and brows kept out of skin with a margin).
+  return `<polygon points="${xy}" fill="${fill}"${stroke > 0 ? ` stroke="${fill}" stroke-width="${stroke.toFixed(2)}" stroke-linejoin="round"` : ""}/>`;
+}
+
+/** The shapes of one face with landmarks. */
+function meshShapes(f: Face, points: [number, number, number][], kind: FaceMaskKind): string[] {
+  const w = f.box.width;
+  const shapes: string[] = [];
+  if (kind === "faces" || kind === "skin") shapes.push(svgPolygon(points, FACE_OVAL, "#fff"));
+  if (kind === "skin") {
+    for (const ring of [RIGHT_EYE, LEFT_EYE]) shapes.push(svgPolygon(points, ring, "#000", w * 0.06));
+    for (const ring of [RIGHT_BROW, LEFT_BROW]) shapes.push(svgPolygon(points, ring, "#000", w * 0.03));
+    shapes.push(svgPolygon(points, LIPS_OUTER, "#000", w * 0.03));
+  }
+  if (kind === "eyes") for (const ring of [RIGHT_EYE, LEFT_EYE]) shapes.push(svgPolygon(points, ring, "#fff"));
+  if (kind === "mouth" || kind === "lips") shapes.push(svgPolygon(points, LIPS_OUTER, "#fff"));
+  if (kind === "lips") shapes.push(svgPolygon(points, LIPS_INNER, "#000"));
+  if (kind === "teeth") shapes.push(svgPolygon(points, LIPS_INNER, "#fff"));
+  return shapes;
+}
+
 /**
- * A feathered mask of `kind` for the faces: `faces` (whole face ovals), `skin` (the ovals without
- * eyes and mouth), `eyes`, `mouth`. `feather` scales the blur (1 = 6 % of the mean face width).
+ * A feathered mask of `kind` for the faces: `faces` (whole faces), `skin` (faces without eyes,
+ * brows and mouth), `eyes`, `mouth` (lips and what is between them), `lips`, `teeth` (the opening
+ * between the lips). `feather` scales the blur (1 = 6 % of the mean face width for faces and skin).
  */
 export async function faceMask(faces: readonly Face[], width: number, height: number, kind: FaceMaskKind, feather = 1): Promise<Uint8Array> {
   if (faces.length === 0) return new Uint8Array(width * height);
   const shapes: string[] = [];
   for (const f of faces) {
+    if (f.landmarks) {
+      shapes.push(...meshShapes(f, f.landmarks.points, kind));
+      continue;
+    }
     if (kind === "faces" || kind === "skin") shapes.push(svgEllipse(faceEllipse(f), "#fff"));
     if (kind === "skin") {
       for (const e of eyeEllipses(f)) shapes.push(svgEllipse({ ...e, rx: e.rx * 1.25, ry: e.ry * 1.6 }, "#000"));
@@ -63,11 +94,13 @@ export async function faceMask(faces: readonly Face[], width: number, height: nu
       shapes.push(svgEllipse({ ...m, rx: m.rx * 1.1, ry: m.ry * 1.3 }, "#000"));
     }
     if (kind === "eyes") for (const e of eyeEllipses(f)) shapes.push(svgEllipse(e, "#fff"));
-    if (kind === "mouth") shapes.push(svgEllipse(mouthEllipse(f), "#fff"));
+    if (kind === "mouth" || kind === "lips" || kind === "teeth") shapes.push(svgEllipse(mouthEllipse(f), "#fff"));
   }
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="#000"/>${shapes.join("")}</svg>`;
   const meanWidth = faces.reduce((s, f) => s + f.box.width, 0) / faces.length;
-  const sigma = Math.max(0.3, meanWidth * (kind === "faces" || kind === "skin" ? 0.06 : 0.03) * feather);
+  // Mesh polygons follow the features closely, so they get half the feather of the rough ellipses.
+  const fine = faces.every((f) => f.landmarks) ? 0.5 : 1;
+  const sigma = Math.max(0.3, meanWidth * (kind === "faces" || kind === "skin" ? 0.06 : 0.03 * fine) * feather);
   const data = await sharp(Buffer.from(svg), { limitInputPixels: false }).resize(width, height, { fit: "fill" }).extractChannel(0).blur(sigma).raw().toBuffer();
   return new Uint8Array(data.buffer, data.byteOffset, data.length);
 }

@@ -4,14 +4,16 @@
  *   where the blur differs from the pixel by more than an edge threshold (brows, nostrils, the
  *   face outline) it is not applied, and a share of the fine detail is always kept (texture);
  * - eyes: brightened inside the eye ellipses;
- * - teeth: only bright pixels inside the mouth ellipse are whitened (desaturated and lifted), so
- *   lips and the inside of the mouth stay as they are.
- * Pixels outside every mask are returned unchanged.
+ * - teeth: only bright pixels inside the mouth are whitened (desaturated and lifted), so lips and
+ *   the inside of the mouth stay as they are; with landmarks, only between the lips;
+ * - then eye enlarge and face slim, a smooth warp of faces with landmarks (warp.ts).
+ * Pixels outside every mask and warp are returned unchanged.
  */
 import sharp from "sharp";
 import type { Face } from "../detect/detector.js";
 import type { RgbImage } from "../image.js";
 import { faceMask } from "./masks.js";
+import { type WarpParams, warpFaces } from "./warp.js";
 
 export interface RetouchParams {
   /** 0..1 */
@@ -20,6 +22,10 @@ export interface RetouchParams {
   eyes: number;
   /** 0..1 */
   teeth: number;
+  /** 0..1; needs landmarks (faces without are left as they are). */
+  eyeEnlarge?: number;
+  /** 0..1; needs landmarks. */
+  faceSlim?: number;
 }
 
 /** Fraction of the high-frequency detail smoothing always keeps. */
@@ -28,6 +34,18 @@ const TEXTURE_KEPT = 0.2;
 const EDGE_LEVEL = 28;
 
 export async function retouch(img: RgbImage, faces: readonly Face[], params: RetouchParams): Promise<RgbImage & { changed: number }> {
+  const toned = await retouchTones(img, faces, params);
+  const warp: WarpParams = { eyeEnlarge: params.eyeEnlarge ?? 0, faceSlim: params.faceSlim ?? 0 };
+  if (warp.eyeEnlarge <= 0 && warp.faceSlim <= 0) return toned;
+  const warped = warpFaces(toned, faces, warp);
+  let changed = 0;
+  for (let p = 0; p < warped.pixels.length; p += 3) {
+    if (warped.pixels[p] !== img.pixels[p] || warped.pixels[p + 1] !== img.pixels[p + 1] || warped.pixels[p + 2] !== img.pixels[p + 2]) changed++;
+  }
+  return { ...warped, changed };
+}
+
+async function retouchTones(img: RgbImage, faces: readonly Face[], params: RetouchParams): Promise<RgbImage & { changed: number }> {
   const { width, height } = img;
   const out = new Uint8Array(img.pixels);
   if (faces.length === 0 || (params.smoothing <= 0 && params.eyes <= 0 && params.teeth <= 0)) return { pixels: out, width, height, changed: 0 };
@@ -35,7 +53,8 @@ export async function retouch(img: RgbImage, faces: readonly Face[], params: Ret
   const [skin, eyes, mouth, blurred] = await Promise.all([
     params.smoothing > 0 ? faceMask(faces, width, height, "skin") : null,
     params.eyes > 0 ? faceMask(faces, width, height, "eyes") : null,
-    params.teeth > 0 ? faceMask(faces, width, height, "mouth") : null,
+    // "teeth" is the opening between the lips where a face has landmarks, the mouth ellipse where not.
+    params.teeth > 0 ? faceMask(faces, width, height, "teeth") : null,
     params.smoothing > 0
       ? sharp(img.pixels, { raw: { width, height, channels: 3 } })
           .blur(Math.max(0.5, meanWidth * 0.025))

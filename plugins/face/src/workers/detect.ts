@@ -7,17 +7,25 @@ export interface DetectPayload {
   version: number;
   model: FaceModelChoice;
   minScore?: number;
+  /** Also the 468-point mesh of each face (absent in jobs queued before landmarks existed: no). */
+  landmarks?: boolean;
 }
 
 export async function detectJob(ctx: FaceCtx, job: JobContext<DetectPayload>) {
   const { assetId, version, model, minScore } = job.payload;
+  const landmarks = job.payload.landmarks === true;
   await job.progress(0.1);
-  const { stored, run } = await detectAndStore(ctx, { tenantId: job.tenantId, signal: job.signal, jobType: "face.detect" }, assetId, version, model, minScore);
+  const { stored, run } = await detectAndStore(ctx, { tenantId: job.tenantId, signal: job.signal, jobType: "face.detect" }, assetId, version, {
+    model,
+    minScore,
+    landmarks,
+  });
   return {
     status: "detected",
     assetId,
     version,
     model,
+    landmarks,
     count: stored.faces.length,
     faces: stored.faces,
     width: stored.width,

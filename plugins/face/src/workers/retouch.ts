@@ -2,7 +2,7 @@ import type { JobContext } from "@crealia/kernel/sdk";
 import type { FaceModelChoice } from "../detect/detector.js";
 import { encodeLike } from "../image.js";
 import { type RetouchParams, retouch } from "../retouch/retouch.js";
-import { detectAndStore, type FaceCtx, loadPixels } from "../service.js";
+import { detectAndStore, type FaceCtx, loadPixels, meshInstalled } from "../service.js";
 import { DetectionStore } from "../store.js";
 
 export interface RetouchPayload extends RetouchParams {
@@ -16,11 +16,14 @@ export async function retouchJob(ctx: FaceCtx, job: JobContext<RetouchPayload>) 
   const started = performance.now();
   const img = await loadPixels(ctx, job.tenantId, assetId, version);
   await job.progress(0.2);
-  let detection = await new DetectionStore(ctx.db).find(job.tenantId, assetId, version);
-  if (!detection || detection.width !== img.width || detection.height !== img.height) {
-    detection = (await detectAndStore(ctx, { tenantId: job.tenantId, signal: job.signal, jobType: "face.retouch" }, assetId, version, model, undefined, img))
-      .stored;
-  }
+  const found = await new DetectionStore(ctx.db).find(job.tenantId, assetId, version);
+  // Landmarks whenever the mesh is there (finer masks); the warps cannot do without them.
+  const warps = (job.payload.eyeEnlarge ?? 0) > 0 || (job.payload.faceSlim ?? 0) > 0;
+  const landmarks = warps || (await meshInstalled(ctx));
+  const usable = found && found.width === img.width && found.height === img.height && (!landmarks || found.faces.every((f) => f.landmarks));
+  const detection = usable
+    ? found
+    : (await detectAndStore(ctx, { tenantId: job.tenantId, signal: job.signal, jobType: "face.retouch" }, assetId, version, { model, landmarks, img })).stored;
   await job.progress(0.4);
   if (job.signal.aborted) throw new Error("cancelled");
   if (detection.faces.length === 0) {
@@ -40,7 +43,13 @@ export async function retouchJob(ctx: FaceCtx, job: JobContext<RetouchPayload>) 
     ingestJobId: added.jobId,
     faces: detection.faces.length,
     changedPixels: edited.changed,
-    params: { smoothing: job.payload.smoothing, eyes: job.payload.eyes, teeth: job.payload.teeth },
+    params: {
+      smoothing: job.payload.smoothing,
+      eyes: job.payload.eyes,
+      teeth: job.payload.teeth,
+      eyeEnlarge: job.payload.eyeEnlarge ?? 0,
+      faceSlim: job.payload.faceSlim ?? 0,
+    },
     timings: { retouchMs: Math.round(retouchMs), totalMs: Math.round(performance.now() - started) },
   };
 }

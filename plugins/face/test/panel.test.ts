@@ -1,0 +1,106 @@
+/**
+ * The Face panel (ui/face.js, the module the manifest names), mounted in a DOM with a panel SDK
+ * whose requests go to a test kernel: every retouch slider, the shape ones included, reaches the
+ * retouch job, and the result is committed as a history step.
+ */
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { createTestKernel, installModel, type TestKernel } from "@crealia/kernel/testing";
+import { JSDOM } from "jsdom";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { facesScene } from "./fixtures.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const pluginDir = path.resolve(here, "..");
+const filtersStub = path.join(here, "fixtures/filters-stub");
+const API = "/api/p/face/v1";
+
+let t: TestKernel;
+beforeAll(async () => {
+  t = await createTestKernel({ plugins: [filtersStub, pluginDir] });
+  for (const id of ["blazeface-front", "blazeface-back", "facemesh"]) await installModel(t, id);
+});
+afterAll(() => t?.close());
+
+async function until<T>(fn: () => T | undefined | null | false, what: string, timeoutMs = 60_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test("the retouch sliders, eye enlarge and face slim included, go to the retouch job; its version is committed", { timeout: 120_000 }, async () => {
+  const boundary = "----facepanel";
+  const { image } = await facesScene(480, 640, [{ x: 90, y: 80, size: 300 }]);
+  const upload = await t.inject({
+    method: "POST",
+    url: "/api/assets",
+    payload: Buffer.concat([
+      Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="portrait.jpg"\r\ncontent-type: image/jpeg\r\n\r\n`),
+      image,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]),
+    headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+  });
+  expect((await t.waitForJob(upload.json().jobId)).status).toBe("succeeded");
+  const assetId = upload.json().asset.id as string;
+
+  const dom = new JSDOM("<!doctype html><main></main>");
+  const element = dom.window.document.querySelector("main") as HTMLElement;
+  const sent: { url: string; body: Record<string, unknown> }[] = [];
+  const commits: { label: string; params: Record<string, unknown> }[] = [];
+  const toasts: string[] = [];
+  const sdk = {
+    api: {
+      base: API,
+      async request(method: string, url: string, body: Record<string, unknown>) {
+        sent.push({ url, body });
+        const res = await t.inject({ method: method as "POST", url, payload: body });
+        if (res.statusCode >= 400) throw new Error(res.json().error.message);
+        return res.json();
+      },
+    },
+    asset: { current: () => ({ id: assetId, kind: "image" }), subscribe: () => () => {} },
+    jobs: {
+      // Reports the job once it ended, as the studio's watcher would with its last update.
+      watch(jobId: string, fn: (job: unknown) => void) {
+        void t.waitForJob(jobId, { timeoutMs: 60_000 }).then(fn);
+        return () => {};
+      },
+    },
+    toast: (message: string) => toasts.push(message),
+    editor: { setPreview: () => {}, commit: (label: string, params: Record<string, unknown>) => commits.push({ label, params }) },
+  };
+  const mod = (await import(pathToFileURL(path.join(pluginDir, "ui", "face.js")).href)) as { mount: (el: HTMLElement, sdk: unknown) => () => void };
+  const unmount = mod.mount(element, sdk);
+
+  const sliders = Array.from(element.querySelectorAll<HTMLInputElement>("input[type=range][data-param]"));
+  expect(sliders.map((s) => [s.dataset.param, s.value, s.min, s.max])).toEqual([
+    ["smoothing", "0.5", "0", "1"],
+    ["eyes", "0.3", "0", "1"],
+    ["teeth", "0.3", "0", "1"],
+    ["eyeEnlarge", "0", "0", "1"],
+    ["faceSlim", "0", "0", "1"],
+  ]);
+  const slider = (name: string) => sliders.find((s) => s.dataset.param === name) as HTMLInputElement;
+  slider("eyeEnlarge").value = "0.4";
+  slider("faceSlim").value = "0.3";
+  (element.querySelector("[data-testid=face-retouch]") as HTMLButtonElement).click();
+
+  await until(() => commits.length > 0 || toasts.length > 0, "the retouch to end");
+  expect(toasts[0]).toMatch(/^Retouched 1 face\(s\): saved as version 2\.$/);
+  expect(sent).toEqual([
+    {
+      url: `${API}/assets/${assetId}/retouch`,
+      body: { smoothing: 0.5, eyes: 0.3, teeth: 0.3, eyeEnlarge: 0.4, faceSlim: 0.3, model: "auto" },
+    },
+  ]);
+  expect(commits).toEqual([{ label: "Face retouch", params: { smoothing: 0.5, eyes: 0.3, teeth: 0.3, eyeEnlarge: 0.4, faceSlim: 0.3, version: 2 } }]);
+  const jobs = (await t.inject({ method: "GET", url: "/api/jobs?type=face.retouch" })).json().jobs as { result: { params: unknown } }[];
+  expect(jobs.map((j) => j.result.params)).toEqual([{ smoothing: 0.5, eyes: 0.3, teeth: 0.3, eyeEnlarge: 0.4, faceSlim: 0.3 }]);
+  unmount();
+  expect(element.textContent).toBe("");
+});
