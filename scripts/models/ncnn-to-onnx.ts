@@ -23,8 +23,9 @@ try {
   writeFileSync(out, bytes);
   const graph = ncnnToOnnxGraph(paramText, weights, name);
   console.log(`wrote ${out}: ${bytes.length} B, sha256 ${createHash("sha256").update(bytes).digest("hex")}`);
-  console.log(`inputs: ${graph.inputs.map((i) => `${i.name} [${(i.shape ?? []).join(", ")}]`).join("; ")}`);
-  console.log(`outputs: ${graph.outputs.map((o) => o.name).join(", ")}; ${graph.nodes.length} nodes, ${graph.initializers.length} initializers`);
+  const described = (v: { name: string; shape?: (number | string)[] }) => `${v.name} [${(v.shape ?? []).join(", ")}]`;
+  console.log(`inputs: ${graph.inputs.map(described).join("; ")}`);
+  console.log(`outputs: ${graph.outputs.map(described).join("; ")}; ${graph.nodes.length} nodes, ${graph.initializers.length} initializers`);
 } catch (err) {
   console.error(`ncnn-to-onnx: ${(err as Error).message}`);
   process.exit(1);

@@ -105,6 +105,18 @@ async function runOnnx(bytes: Uint8Array, input: Maps): Promise<{ dims: readonly
   return { dims: out.dims, data: out.data as Float32Array };
 }
 
+/** Several C×H×W inputs stacked along dimension 0 and run as one batch; the output split back per sample. */
+async function runBatch(bytes: Uint8Array, inputs: Maps[]): Promise<{ dims: readonly number[]; data: Float32Array }[]> {
+  const session = await ort.InferenceSession.create(bytes);
+  const first = inputs[0] as Maps;
+  const [c, h, w] = [first.length, first[0]?.length ?? 0, first[0]?.[0]?.length ?? 0];
+  const data = Float32Array.from(inputs.flatMap((x) => x.flat(2)));
+  const feeds = { [session.inputNames[0] as string]: new ort.Tensor("float32", data, [inputs.length, c, h, w]) };
+  const out = (await session.run(feeds))[session.outputNames[0] as string] as ort.Tensor;
+  const size = out.data.length / inputs.length;
+  return inputs.map((_, i) => ({ dims: [1, ...out.dims.slice(1)], data: (out.data as Float32Array).slice(i * size, (i + 1) * size) }));
+}
+
 function expectClose(actual: { dims: readonly number[]; data: Float32Array }, expected: Maps) {
   expect(actual.dims).toEqual([1, expected.length, expected[0]?.length, expected[0]?.[0]?.length]);
   const flat = expected.flat(2);
@@ -168,14 +180,29 @@ function referenceB(x: Maps): Maps {
   return maps(2, (h + 2 - 2) * 2, (w + 4 - 2) * 2, (c, y, xx) => at(e, c, Math.floor(y / 2), Math.floor(xx / 2)));
 }
 
+// Model C: the layers whose ONNX form carries shape constants (crop, fixed-size resize, padding)
+// plus depthwise convolution, tanh, a scalar binary op and clip: only run batched against single runs.
+const paramC = `7767517
+8 8
+Input      in    0 1 data 0=6 1=5 2=2
+ConvolutionDepthWise dw 1 1 data d 0=2 1=3 4=1 5=1 6=18 7=2
+Padding    pad   1 1 d p 0=1 1=0 2=0 3=1 4=0 5=0.5
+Crop       crop  1 1 p c 0=1 1=1 3=4 4=4
+Interp     up    1 1 c u 0=2 3=7 4=9
+TanH       tanh  1 1 u t
+BinaryOp   mul   1 1 t m 0=2 1=1 2=3.0
+Clip       clip  1 1 m out 0=-2 1=2.5
+`;
+const binC = new Bin().tag(0).floats(sixteenths(18, 3)).floats([0.25, -0.125]).done();
+
 describe("ncnn → ONNX converter", () => {
   test("a model of convolution (float16), leaky ReLU, split, PReLU, pixel shuffle, transposed convolution (float32) and add runs in onnxruntime as computed by hand", async () => {
     const onnx = convertNcnnToOnnx(paramA, binA);
     const x = maps(2, 4, 5, (c, y, xx) => Math.sin(c * 3 + y * 1.7 + xx * 0.9));
     expectClose(await runOnnx(onnx, x), referenceA(x));
     const graph = ncnnToOnnxGraph(paramA, binA);
-    expect(graph.inputs).toEqual([{ name: "data", shape: [1, 2, "height", "width"] }]);
-    expect(graph.outputs).toEqual([{ name: "out" }]);
+    expect(graph.inputs).toEqual([{ name: "data", shape: ["batch", 2, "height", "width"] }]);
+    expect(graph.outputs).toEqual([{ name: "out", shape: ["batch", "out_channels", "out_height", "out_width"] }]);
   });
 
   test("edge padding, lookup-table weights, ReLU, sigmoid, weighted eltwise sum and nearest resize match too, at any input size", async () => {
@@ -187,6 +214,29 @@ describe("ncnn → ONNX converter", () => {
       const x = [maps(1, h, w, (_, y, xx) => ((y * 5 + xx * 3) % 7) / 3 - 1)[0] as number[][]];
       expectClose(await runOnnx(onnx, x), referenceB(x));
     }
+  });
+
+  test("the batch dimension is symbolic: two inputs stacked give the two single runs' outputs, for every layer type", async () => {
+    const cases: [string, string, Buffer, number, number, number][] = [
+      ["A", paramA, binA, 2, 4, 5],
+      ["B", paramB, binB, 1, 5, 6],
+      ["C", paramC, binC, 2, 5, 6],
+    ];
+    for (const [model, param, bin, c, h, w] of cases) {
+      const onnx = convertNcnnToOnnx(param, bin);
+      const xs = [0, 1].map((k) => maps(c, h, w, (ci, y, xx) => Math.cos(k * 2.3 + ci * 1.1 + y * 0.7 + xx * 0.45) * (k + 1)));
+      const batched = await runBatch(onnx, xs);
+      for (const [i, x] of xs.entries()) {
+        const single = await runOnnx(onnx, x);
+        expect(batched[i]?.dims, `model ${model}`).toEqual(single.dims);
+        const worst = single.data.reduce((m, v, j) => Math.max(m, Math.abs(v - (batched[i]?.data[j] as number))), 0);
+        expect(worst, `model ${model}, sample ${i}`).toBeLessThan(1e-5);
+      }
+      // The two samples differ, so a batch that mixed them up would show.
+      const [first, second] = batched.map((b) => Buffer.from(b.data.buffer));
+      expect(first?.equals(second as Buffer), `model ${model}`).toBe(false);
+    }
+    expect(ncnnToOnnxGraph(paramC, binC).outputs).toEqual([{ name: "out", shape: ["batch", "out_channels", "out_height", "out_width"] }]);
   });
 
   test("the same files always convert to the same bytes", () => {

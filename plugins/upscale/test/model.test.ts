@@ -52,6 +52,8 @@ describe("waifu2x UpConv7 through the plugin's ONNX backend and tiler", { timeou
   test("the manifest's scale and context padding reach the backend", () => {
     expect(backend.capabilities.upscale).toEqual([2]);
     expect(backend.context).toBe(7);
+    // The manifest lets the kernel batch it: the tiler sends that many tiles at once.
+    expect(backend.tileBatch).toBe(2);
   });
 
   test("2× of a 2×-downscaled test pattern is closer to the original than bicubic (PSNR)", async () => {
@@ -130,6 +132,32 @@ describe("upscale jobs on the registry model in a test kernel", { timeout: 180_0
       expect((job.result as { tiles: number }).tiles).toBe(scale === 2 ? 6 : 6 + 15);
       expect(job.progress).toBe(1);
     }
+  });
+
+  test("tiles sent together are batched by the kernel, and the batched image equals a tile-by-tile run within 1 level", async () => {
+    const res = await post(`/assets/${assetId}/upscale`, { scale: 2, version: 1 });
+    const job = await t.waitForJob(res.json().jobId, { timeoutMs: 120_000 });
+    expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
+    // 6 equal 64-px tiles in waves of the manifest's maxBatch (2): the kernel ran them two to a call.
+    expect(job.result).toMatchObject({ tiles: 6, largestBatch: 2 });
+    const file = async (version: number) => (await t.inject({ method: "GET", url: `/api/assets/${assetId}/files/original?version=${version}` })).rawPayload;
+    const decode = async (bytes: Buffer): Promise<RgbImage> => {
+      const { data, info } = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      return { pixels: new Uint8Array(data), width: info.width, height: info.height };
+    };
+    const batched = await decode(await file((job.result as { newVersion: number }).newVersion));
+    // The same tiles one at a time, each its own onnxruntime call (batch 1), outside the kernel.
+    const single = onnxBackend(directModels(), { upscaleModel: MODEL });
+    const tileByTile = await upscaleTiled(await decode(await file(1)), (tile) => (single.upscaleTile as NonNullable<typeof single.upscaleTile>)(tile, 2, {}), {
+      scale: 2,
+      tileSize: 64,
+      overlap: 16,
+      context: single.context,
+    });
+    expect([batched.width, batched.height]).toEqual([tileByTile.width, tileByTile.height]);
+    let worst = 0;
+    for (let i = 0; i < batched.pixels.length; i++) worst = Math.max(worst, Math.abs((batched.pixels[i] as number) - (tileByTile.pixels[i] as number)));
+    expect(worst).toBeLessThanOrEqual(1);
   });
 
   test("3× cannot be made from a 2× model: 422 before anything is queued", async () => {

@@ -43,6 +43,49 @@ describe("tiling", () => {
     expect(Buffer.from(out.pixels).equals(Buffer.from(nearest(img, 2).pixels))).toBe(true);
   });
 
+  test("in waves of `batch`: a wave's tiles are in flight together, results blended and reported in tile order", async () => {
+    const img = pattern(150, 97);
+    const sequential = await upscaleTiled(img, async (tile) => nearest(tile, 2), { scale: 2, tileSize: 40, overlap: 8 });
+    let inFlight = 0;
+    let most = 0;
+    const waves: number[] = [];
+    const progress: number[] = [];
+    const out = await upscaleTiled(
+      img,
+      async (tile) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        waves.push(inFlight);
+        // Later tiles of a wave finish first: the blend order must not follow completion order.
+        await new Promise((resolve) => setTimeout(resolve, (4 - inFlight) * 2));
+        inFlight--;
+        return nearest(tile, 2);
+      },
+      { scale: 2, tileSize: 40, overlap: 8, batch: 4, onTile: (d) => void progress.push(d) },
+    );
+    expect(most).toBe(4);
+    // 15 tiles: three full waves of 4, then the 3 left over.
+    expect(waves).toEqual([1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3]);
+    expect(progress).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+    expect(Buffer.from(out.pixels).equals(Buffer.from(sequential.pixels))).toBe(true);
+  });
+
+  test("cancelling stops a run whose wave is still waiting on the model, without waiting for it", async () => {
+    const controller = new AbortController();
+    let started = 0;
+    const run = upscaleTiled(
+      pattern(150, 97),
+      () => {
+        started++;
+        if (started === 2) controller.abort();
+        return new Promise<RgbImage>(() => {}); // a model call that never answers
+      },
+      { scale: 2, tileSize: 40, overlap: 8, batch: 3, signal: controller.signal },
+    );
+    await expect(run).rejects.toThrow("cancelled");
+    expect(started).toBe(3);
+  });
+
   test("a tile of the wrong size from a backend is an error, not a stretched image", async () => {
     await expect(upscaleTiled(pattern(10, 10), async (t) => t, { scale: 2, tileSize: 8, overlap: 2 })).rejects.toThrow(/came back 8×8, not 16×16/);
   });
@@ -80,7 +123,8 @@ describe("ONNX backend (ctx.models with a 2× nearest 'model' standing in for th
   };
 
   test("reads the scale and normalisation from the manifest and refuses a model that is not an upscaler", () => {
-    expect(onnxSpec(upscaler, "upscale")).toMatchObject({ scale: 2, fixed: { width: 32, height: 32 }, mean: [0, 0, 0], std: [255, 255, 255] });
+    expect(onnxSpec(upscaler, "upscale")).toMatchObject({ scale: 2, fixed: { width: 32, height: 32 }, mean: [0, 0, 0], std: [255, 255, 255], maxBatch: 1 });
+    expect(onnxSpec({ ...upscaler, batch: { maxBatch: 3 } }, "upscale").maxBatch).toBe(3);
     expect(() => onnxBackend(models, { upscaleModel: "blazeface-front" })).toThrow(/not an upscaling one/);
   });
 

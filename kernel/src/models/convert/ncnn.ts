@@ -1,8 +1,10 @@
 /**
  * ncnn → ONNX: turns an ncnn model (`.param` + `.bin`) into an equivalent ONNX graph, so models
  * published only for ncnn (waifu2x, Real-ESRGAN, Real-CUGAN ports…) run on onnxruntime like the
- * rest. ncnn blobs have no batch axis (C×H×W); the ONNX graph adds N = 1 and gives the input
- * symbolic height and width, since the sizes in an ncnn Input layer are only hints. Layers with no
+ * rest. ncnn blobs have no batch axis (C×H×W); the ONNX graph adds a symbolic one ("batch") to
+ * every input and output, so the kernel can micro-batch tiles, and gives the input symbolic height
+ * and width, since the sizes in an ncnn Input layer are only hints. Every node written here works
+ * per sample (constants never name dimension 0 except as "keep it"). Layers with no
  * ONNX meaning here (int8 weights, dynamic sizes, two-input Crop…) are refused by name, never guessed.
  */
 import { arrayParam, type NcnnLayer, NcnnWeights, numParam, parseNcnnParam } from "./ncnn-format.js";
@@ -31,6 +33,9 @@ export const NCNN_LAYER_TYPES = [
 export const NCNN_ONNX_OPSET = 13;
 
 const INT64_MAX = 9223372036854775807n;
+
+/** The symbolic dimension 0 shared by every input and output: requests stacked along it run as one. */
+export const BATCH = "batch";
 
 class GraphBuilder {
   readonly nodes: OnnxNode[] = [];
@@ -308,7 +313,7 @@ function addLayer(g: GraphBuilder, layer: NcnnLayer, w: NcnnWeights, inputCount:
     case "Input": {
       const c = numParam(layer, 2, 0);
       const suffix = inputCount > 1 ? `_${layer.name}` : "";
-      g.input(one(layer.outputs, layer, "output"), [1, c > 0 ? c : `channels${suffix}`, `height${suffix}`, `width${suffix}`]);
+      g.input(one(layer.outputs, layer, "output"), [BATCH, c > 0 ? c : `channels${suffix}`, `height${suffix}`, `width${suffix}`]);
       return;
     }
     case "Convolution":
@@ -389,7 +394,15 @@ export function ncnnToOnnxGraph(paramText: string, bin: Uint8Array, name = "ncnn
   if (g.inputs.length === 0) throw new Error("the model has no Input layer");
   const outputs = g.outputs();
   if (outputs.length === 0) throw new Error("the model has no output blob");
-  return { name, nodes: g.nodes, initializers: g.initializers, inputs: g.inputs, outputs: outputs.map((o) => ({ name: o })) };
+  // Every supported layer keeps blobs 4-D (N, C, H, W), so outputs are too; only N is tied to the input.
+  const suffix = (o: string) => (outputs.length > 1 ? `_${o}` : "");
+  return {
+    name,
+    nodes: g.nodes,
+    initializers: g.initializers,
+    inputs: g.inputs,
+    outputs: outputs.map((o) => ({ name: o, shape: [BATCH, `out_channels${suffix(o)}`, `out_height${suffix(o)}`, `out_width${suffix(o)}`] })),
+  };
 }
 
 /** Converts an ncnn model to ONNX bytes; the same files always give the same bytes. */

@@ -59,6 +59,8 @@ export async function upscaleJob(ctx: UpscaleCtx, job: JobContext<UpscalePayload
   let backendId: string;
   let fallback: string | null = null;
   let tiles = 0;
+  // The most tiles one model call ran together, as the kernel reported it (1: none batched; 0: no model ran).
+  let largestBatch = 0;
   try {
     const { backend, settings } = await resolveBackend(ctx, job.tenantId, "upscale", "upscale.upscale");
     if (!backend.upscaleTile) throw upscaleError("UPSCALE_BACKEND_NOT_CONFIGURED", `backend ${backend.id} cannot upscale`);
@@ -66,8 +68,15 @@ export async function upscaleJob(ctx: UpscaleCtx, job: JobContext<UpscalePayload
     const passes = planPasses(backend, scale);
     let current: RgbImage = img;
     for (const [i, passScale] of passes.entries()) {
-      const result = await upscaleTiled(current, (tile) => upscaleTile(tile, passScale, { signal: job.signal }), {
+      const tileUp = async (tile: RgbImage) => {
+        const up = await upscaleTile(tile, passScale, { signal: job.signal });
+        largestBatch = Math.max(largestBatch, up.batchSize ?? 1);
+        return up;
+      };
+      const result = await upscaleTiled(current, tileUp, {
         scale: passScale,
+        // A wave of the model's batch size at a time: the kernel runs equal-size tiles as one call.
+        batch: backend.tileBatch ?? 1,
         tileSize: settings.tileSize ?? 512,
         overlap: settings.tileOverlap ?? 32,
         context: backend.context ?? 0,
@@ -107,6 +116,7 @@ export async function upscaleJob(ctx: UpscaleCtx, job: JobContext<UpscalePayload
     backend: backendId,
     fallback,
     tiles,
+    largestBatch,
     megapixelsPerSecond: Math.round(((img.width * img.height * scale * scale) / 1e6 / seconds) * 100) / 100,
   };
 }
