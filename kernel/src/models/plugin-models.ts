@@ -1,8 +1,10 @@
 import { kernelError } from "../errors.js";
 import type { Feeds } from "../gpu/tensor-batch.js";
 import type { ModelRunOptions, ModelSession, PluginModels } from "../sdk/context.js";
+import { CrealiaError, isCrealiaError } from "../sdk/errors.js";
 import type { PluginManifest } from "../sdk/manifest.js";
 import type { ModelService, RunPlacement } from "./model-service.js";
+import { ModelStore } from "./model-store.js";
 
 /** `gpu.use` lets a plugin's models run on GPUs; without it they run on the CPU. */
 export const GPU_PERMISSION = "gpu.use";
@@ -40,12 +42,21 @@ export function createPluginModels(manifest: PluginManifest, service: ModelServi
     get: (modelId) => structuredClone(service.manifest(modelId)),
     list: () => structuredClone(service.manifests()),
     status: async (modelId) => (await service.store.status(modelId)).state,
+    async require(modelId) {
+      if ((await service.store.status(modelId)).state !== "missing") return;
+      const fetch = ModelStore.fetchCommand(modelId);
+      throw kernelError("KERNEL_MODEL_NOT_INSTALLED", `model "${modelId}" is not installed: run \`${fetch}\``, { modelId, fetch });
+    },
     async run(modelId, feeds, options) {
-      const result = await service.run(modelId, feeds as Feeds, placement(modelId, options));
+      const result = await service.run(modelId, feeds as Feeds, placement(modelId, options)).catch((err) => {
+        throw verificationFailure(err, modelId);
+      });
       return { outputs: result.outputs, device: result.device, fallback: result.fallback, batchSize: result.batchSize };
     },
     async session(modelId, options): Promise<ModelSession> {
-      const s = await service.session(modelId, placement(modelId, options));
+      const s = await service.session(modelId, placement(modelId, options)).catch((err) => {
+        throw verificationFailure(err, modelId);
+      });
       return {
         modelId,
         device: s.device,
@@ -57,4 +68,13 @@ export function createPluginModels(manifest: PluginManifest, service: ModelServi
       };
     },
   };
+}
+
+/**
+ * A model file refused at load (damaged, tampered with, or gone since a route checked it) fails the
+ * job at once with a message that leads with the model: retrying cannot help, only a fetch can.
+ */
+function verificationFailure(err: unknown, modelId: string): unknown {
+  if (!isCrealiaError(err) || (err.code !== "KERNEL_MODEL_CHECKSUM" && err.code !== "KERNEL_MODEL_NOT_INSTALLED")) return err;
+  return Object.assign(new CrealiaError(err.code, err.status, `model "${modelId}" failed verification: ${err.message}`, err.details), { retryable: false });
 }

@@ -326,7 +326,17 @@ export interface PluginModels {
   list(): ModelManifest[];
   /** Whether the model's file is in the cache and matches its sha256. */
   status(modelId: string): Promise<"installed" | "missing" | "corrupt">;
-  /** Leases a device, runs the model once (micro-batched with concurrent calls when its manifest allows) and gives the device back. */
+  /**
+   * Refuses early, before a job is queued, when the model was never fetched: `KERNEL_MODEL_NOT_INSTALLED`
+   * (409) with `details.modelId` and `details.fetch`, the command an operator runs. A damaged file
+   * passes here and fails where it is loaded, so the job that met it says so.
+   */
+  require(modelId: string): Promise<void>;
+  /**
+   * Leases a device, runs the model once (micro-batched with concurrent calls when its manifest allows) and gives the device back.
+   * A file missing or failing its sha256 at load throws `KERNEL_MODEL_NOT_INSTALLED` / `KERNEL_MODEL_CHECKSUM`
+   * with the message `model "<id>" failed verification: …`, marked not retryable (only a fetch fixes it).
+   */
   run(modelId: string, feeds: ModelFeeds, options?: ModelRunOptions): Promise<ModelRunResult>;
   /** Leases a device and holds a warm session on it until `release()`. */
   session(modelId: string, options?: ModelRunOptions): Promise<ModelSession>;
