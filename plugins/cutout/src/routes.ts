@@ -1,6 +1,6 @@
 import type { PluginContext } from "@crealia/kernel/sdk";
 import { cutoutError } from "./errors.js";
-import { CUTOUT_MODELS, type CutoutModel, imageVersion, requireModel } from "./service.js";
+import { CUTOUT_MODELS, type CutoutModel, imageVersion } from "./service.js";
 import type { BackgroundSpec, RemovePayload } from "./workers/remove.js";
 
 const background = {
@@ -55,7 +55,7 @@ async function payloadFor(ctx: PluginContext, tenantId: string, assetId: string,
   const version = await imageVersion(ctx, tenantId, assetId, body.version);
   if (bg.kind === "image") await imageVersion(ctx, tenantId, bg.assetId);
   const model = body.model ?? "isnet-small";
-  await requireModel(ctx, model);
+  await ctx.models.require(model);
   return { assetId, version, model, format, background: bg, refine: body.refine ?? true };
 }
 

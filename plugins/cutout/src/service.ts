@@ -1,5 +1,5 @@
 import type { PluginContext } from "@crealia/kernel/sdk";
-import { cutoutError, modelNotInstalled } from "./errors.js";
+import { cutoutError } from "./errors.js";
 import { decodeRgb, type RgbImage, readStream } from "./image.js";
 
 export type CutoutCtx = Pick<PluginContext, "assets" | "models" | "jobs" | "log">;
@@ -51,9 +51,4 @@ export async function loadPixels(ctx: CutoutCtx, tenantId: string, assetId: stri
   } catch (err) {
     throw cutoutError("CUTOUT_IMAGE_UNREADABLE", `asset ${assetId} version ${version} could not be decoded: ${(err as Error).message}`);
   }
-}
-
-/** The kernel's 409 `KERNEL_MODEL_NOT_INSTALLED` before a job is queued (a corrupt file fails in the job with `KERNEL_MODEL_CHECKSUM`). */
-export async function requireModel(ctx: CutoutCtx, id: string): Promise<void> {
-  if ((await ctx.models.status(id)) === "missing") throw modelNotInstalled(id);
 }

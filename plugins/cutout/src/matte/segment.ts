@@ -5,7 +5,7 @@
  */
 import type { ModelManifest, ModelRunOptions, PluginModels } from "@crealia/kernel/sdk";
 import sharp from "sharp";
-import { cutoutError, modelFailed } from "../errors.js";
+import { cutoutError } from "../errors.js";
 import type { RgbImage } from "../image.js";
 
 export interface LowResMatte {
@@ -54,12 +54,7 @@ export async function segment(models: Pick<PluginModels, "get" | "run">, modelId
   }
   const preprocessMs = performance.now() - t;
   t = performance.now();
-  let result: Awaited<ReturnType<PluginModels["run"]>>;
-  try {
-    result = await models.run(modelId, { [spec.input]: { type: "float32", data, dims: [1, 3, spec.height, spec.width] } }, run);
-  } catch (err) {
-    throw modelFailed(err, modelId);
-  }
+  const result = await models.run(modelId, { [spec.input]: { type: "float32", data, dims: [1, 3, spec.height, spec.width] } }, run);
   const inferenceMs = performance.now() - t;
   t = performance.now();
   const out = result.outputs[spec.output]?.data as Float32Array;
