@@ -15,6 +15,8 @@ export default defineConfig({
     env: { CREALIA_SOURCE: "1", NODE_ENV: "test" },
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // The panel form styles are inlined into sandboxed panel frames (`?raw`): tests see their text.
+    css: { include: [/ui\/src\/sdk\/panel-form\.css/] },
     pool: "forks",
     maxWorkers: 2,
   },

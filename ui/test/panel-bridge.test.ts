@@ -3,7 +3,8 @@ import { createFrameBridge } from "../src/sdk/frame-bridge.js";
 import { frameDocument } from "../src/sdk/frame-host.js";
 import { type FrameWindow, frameRuntime } from "../src/sdk/frame-runtime.js";
 import { FRAME_PROTOCOL, isAllowedPreview, isAllowedRequest, parseFrameMessage } from "../src/sdk/protocol.js";
-import type { Observable, PanelSdk } from "../src/sdk/types.js";
+import { type JobRecord, type Observable, PANEL_SDK_VERSION, type PanelSdk } from "../src/sdk/types.js";
+import { untilJobEnded } from "../src/sdk/until-ended.js";
 
 const P = FRAME_PROTOCOL;
 
@@ -143,7 +144,7 @@ function connect(panelModule: { mount: (el: unknown, sdk: unknown) => unknown })
   const failed = vi.fn();
   const mounted = vi.fn();
   const bridge = createFrameBridge({ sdk: fake.sdk, source: "export function mount() {}", post: (m) => toFrame(m), onFailed: failed, onMounted: mounted });
-  frameRuntime(frameWin, { load: async () => panelModule, root: { id: "root" } });
+  frameRuntime(frameWin, { version: PANEL_SDK_VERSION, untilJobEnded, load: async () => panelModule, root: { id: "root" } });
   return { ...fake, bridge, toFrame, failed, mounted };
 }
 
@@ -201,6 +202,28 @@ describe("iframe bridge, both ends", () => {
     expect(states).toEqual([null, { mask: "m0" }]);
   });
 
+  test("jobs.untilEnded in the frame: progress on the way, the ended record, then the watch is dropped", async () => {
+    let sdk = {} as PanelSdk;
+    const c = connect({ mount: (_el, s) => void (sdk = s as PanelSdk) });
+    await settle();
+    expect(sdk.version).toBe(PANEL_SDK_VERSION);
+    const progress: [number, string][] = [];
+    const ended = sdk.jobs.untilEnded("job-7", (p, job) => progress.push([p, job.status]));
+    await settle();
+    const update = c.jobWatchers.get("job-7");
+    update?.({ id: "job-7", status: "running", progress: 0.25 });
+    update?.({ id: "job-7", status: "running", progress: 0.75 });
+    update?.({ id: "job-7", status: "failed", progress: 0.75, error: { code: "X_BROKE", message: "the model ran out of memory" } });
+    await expect(ended).resolves.toMatchObject({ id: "job-7", status: "failed", error: { message: "the model ran out of memory" } });
+    expect(progress).toEqual([
+      [0.25, "running"],
+      [0.75, "running"],
+      [0.75, "failed"],
+    ]);
+    await settle();
+    expect(c.jobWatchers.has("job-7")).toBe(false);
+  });
+
   test("the frame ignores messages that don't come from the studio", async () => {
     let sdk = {} as PanelSdk;
     const c = connect({ mount: (_el, s) => void (sdk = s as PanelSdk) });
@@ -244,5 +267,66 @@ describe("iframe bridge, both ends", () => {
     expect(html).toContain("crealia.panel/1");
     expect(html).not.toMatch(/<script[^>]+src=/);
     expect(html).not.toContain("</script><script");
+  });
+
+  test("the frame document's script starts the runtime with the SDK version and the panel form styles", () => {
+    const html = frameDocument();
+    const style = /<style>([\s\S]*?)<\/style>/.exec(html)?.[1] ?? "";
+    for (const rule of [".panel-form {", ".panel-field {", ".panel-actions {", ".panel-note {"]) expect(style).toContain(rule);
+    const script = /<script>([\s\S]*)<\/script>/.exec(html)?.[1] ?? "";
+    // Run it as the frame would, in a fake window: it must parse, say "ready", and pass the version on.
+    const sent: unknown[] = [];
+    const listeners: ((e: { data: unknown; source: unknown }) => void)[] = [];
+    const win = { parent: { postMessage: (m: unknown) => sent.push(m) }, addEventListener: (_t: string, fn: (typeof listeners)[number]) => listeners.push(fn) };
+    new Function("window", script)(win);
+    expect(sent).toEqual([{ protocol: P, type: "ready" }]);
+    expect(script).toContain(JSON.stringify(PANEL_SDK_VERSION));
+    expect(listeners).toHaveLength(1);
+  });
+});
+
+describe("jobs.untilEnded (one implementation for both kinds of panel)", () => {
+  /** A studio-like `watch`: reports a job it knows at once, before returning its unsubscribe function. */
+  function studioWatch(known?: Partial<JobRecord>) {
+    const fns = new Map<string, (job: JobRecord) => void>();
+    const unsubscribed: string[] = [];
+    const watch = (jobId: string, fn: (job: JobRecord) => void) => {
+      fns.set(jobId, fn);
+      if (known) fn({ id: jobId, ...known } as JobRecord);
+      return () => {
+        fns.delete(jobId);
+        unsubscribed.push(jobId);
+      };
+    };
+    const push = (jobId: string, job: Partial<JobRecord>) => fns.get(jobId)?.({ id: jobId, ...job } as JobRecord);
+    return { watch, push, unsubscribed, watching: () => [...fns.keys()] };
+  }
+
+  test("resolves with the succeeded record after the progress updates, and stops watching", async () => {
+    const w = studioWatch();
+    const seen: number[] = [];
+    const ended = untilJobEnded(w.watch, "j1", (p) => seen.push(p));
+    w.push("j1", { status: "queued", progress: 0 });
+    w.push("j1", { status: "running", progress: 0.5 });
+    w.push("j1", { status: "succeeded", progress: 1, result: { newVersion: 3 } });
+    w.push("j1", { status: "running", progress: 0.1 });
+    await expect(ended).resolves.toMatchObject({ status: "succeeded", result: { newVersion: 3 } });
+    expect(seen).toEqual([0, 0.5, 1]);
+    expect(w.unsubscribed).toEqual(["j1"]);
+  });
+
+  test("a job that had already ended when watched resolves too, and its watch is still dropped", async () => {
+    const w = studioWatch({ status: "cancelled", progress: 0.2 });
+    await expect(untilJobEnded(w.watch, "j2")).resolves.toMatchObject({ id: "j2", status: "cancelled" });
+    await Promise.resolve();
+    expect(w.unsubscribed).toEqual(["j2"]);
+    expect(w.watching()).toEqual([]);
+  });
+
+  test("a failed job resolves (never rejects) with its error, for the panel to put in words", async () => {
+    const w = studioWatch();
+    const ended = untilJobEnded(w.watch, "j3");
+    w.push("j3", { status: "failed", progress: 0.4, error: { code: "KERNEL_MODEL_NOT_INSTALLED", message: "run crealia models fetch isnet-small" } });
+    await expect(ended).resolves.toMatchObject({ status: "failed", error: { code: "KERNEL_MODEL_NOT_INSTALLED" } });
   });
 });

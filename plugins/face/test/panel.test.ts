@@ -70,6 +70,7 @@ test("the retouch sliders, eye enlarge and face slim included, go to the retouch
         void t.waitForJob(jobId, { timeoutMs: 60_000 }).then(fn);
         return () => {};
       },
+      untilEnded: (jobId: string) => t.waitForJob(jobId, { timeoutMs: 60_000 }),
     },
     toast: (message: string) => toasts.push(message),
     editor: { setPreview: () => {}, commit: (label: string, params: Record<string, unknown>) => commits.push({ label, params }) },

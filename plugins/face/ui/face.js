@@ -1,80 +1,96 @@
-// Editor tool "Face": detect faces, look at the skin mask, retouch with sliders. Plain DOM; everything through `sdk`.
-const ENDED = ["succeeded", "failed", "cancelled"];
-
-function untilEnded(sdk, jobId, onProgress) {
-  return new Promise((resolve) => {
-    let off = null;
-    let done = false;
-    off = sdk.jobs.watch(jobId, (job) => {
-      onProgress?.(job.progress);
-      if (done || !ENDED.includes(job.status)) return;
-      done = true;
-      queueMicrotask(() => off?.());
-      resolve(job);
-    });
-  });
-}
+// Editor tool "Face": detect faces, look at the skin mask, retouch with sliders.
+// Plain DOM, laid out with the studio's panel form classes; everything through `sdk`.
+const slider = (param, label, value) =>
+  `<label class="panel-field"><span>${label}</span><input type="range" min="0" max="1" step="0.05" value="${value}" data-param="${param}" /><output>${value}</output></label>`;
 
 export function mount(element, sdk) {
   element.innerHTML = `
-    <div class="card face-panel">
-      <label>Model
-        <select data-testid="face-model">
-          <option value="auto">Auto (both)</option>
-          <option value="front">Selfie / portrait</option>
-          <option value="back">Group photo</option>
-        </select>
-      </label>
-      <button type="button" class="button" data-testid="face-detect">Detect faces</button>
-      <p data-testid="face-count" aria-live="polite">No faces detected yet.</p>
-      <button type="button" class="button" data-testid="face-mask">Show skin mask</button>
-      <label>Skin smoothing <input type="range" min="0" max="1" step="0.05" value="0.5" data-param="smoothing" /></label>
-      <label>Brighten eyes <input type="range" min="0" max="1" step="0.05" value="0.3" data-param="eyes" /></label>
-      <label>Whiten teeth <input type="range" min="0" max="1" step="0.05" value="0.3" data-param="teeth" /></label>
-      <label>Enlarge eyes <input type="range" min="0" max="1" step="0.05" value="0" data-param="eyeEnlarge" /></label>
-      <label>Slim face <input type="range" min="0" max="1" step="0.05" value="0" data-param="faceSlim" /></label>
-      <button type="button" class="button primary" data-testid="face-retouch">Retouch</button>
-      <progress max="1" value="0" hidden></progress>
+    <div class="panel-form face-panel">
+      <section class="panel-section">
+        <h3>Faces</h3>
+        <label class="panel-field"><span>Model</span>
+          <select data-testid="face-model">
+            <option value="auto">Auto (both)</option>
+            <option value="front">Selfie / portrait</option>
+            <option value="back">Group photo</option>
+          </select>
+        </label>
+        <div class="panel-actions">
+          <button type="button" class="button" data-testid="face-detect">Detect faces</button>
+          <button type="button" class="button" data-testid="face-mask">Show skin mask</button>
+        </div>
+        <p data-testid="face-count" class="panel-note" aria-live="polite">No faces detected yet.</p>
+      </section>
+      <section class="panel-section">
+        <h3>Retouch</h3>
+        ${slider("smoothing", "Skin smoothing", 0.5)}
+        ${slider("eyes", "Brighten eyes", 0.3)}
+        ${slider("teeth", "Whiten teeth", 0.3)}
+        ${slider("eyeEnlarge", "Enlarge eyes", 0)}
+        ${slider("faceSlim", "Slim face", 0)}
+        <div class="panel-actions"><button type="button" class="button primary" data-testid="face-retouch">Retouch</button></div>
+        <p class="panel-note">Saved as a new version of the photo; double-click a slider to reset it.</p>
+      </section>
+      <div class="panel-progress" role="status" hidden><progress max="1"></progress><span></span></div>
     </div>`;
   const $ = (sel) => element.querySelector(sel);
-  const progress = $("progress");
+  const progressBox = $(".panel-progress");
+  const [progress, progressText] = progressBox.children;
   const count = $("[data-testid=face-count]");
   const buttons = [...element.querySelectorAll("button")];
-  const busy = (on) => {
-    for (const b of buttons) b.disabled = on;
-    progress.hidden = !on;
-    progress.value = 0;
-  };
+  const sliders = [...element.querySelectorAll("input[type=range][data-param]")];
   const assetId = () => sdk.asset.current()?.id;
 
-  const run = async (path, body) => {
+  // Each slider shows its value; a double-click puts it back to its default.
+  const showValue = (e) => {
+    const input = e.target.closest("input[type=range]");
+    if (input) input.nextElementSibling.textContent = Number(input.value).toFixed(2);
+  };
+  const resetSlider = (e) => {
+    const input = e.target.closest("input[type=range]");
+    if (!input) return;
+    input.value = input.defaultValue;
+    showValue(e);
+  };
+  for (const input of sliders) showValue({ target: input });
+
+  /** Runs one face job on the open photo; its result, or null after telling the person why not. */
+  const faceJob = async (action, what, body) => {
     const id = assetId();
-    if (!id) return sdk.toast("Open a photo first.", "error");
-    busy(true);
+    if (!id) return void sdk.toast("Open a photo first.", "error");
+    for (const b of buttons) b.disabled = true;
+    progress.removeAttribute("value");
+    progressText.textContent = `${what}…`;
+    progressBox.hidden = false;
     try {
-      const { jobId } = await sdk.api.request("POST", `${sdk.api.base}/assets/${id}/${path}`, body);
-      const job = await untilEnded(sdk, jobId, (p) => (progress.value = p));
-      if (job.status !== "succeeded") throw new Error(job.error?.message ?? `job ${job.status}`);
-      return job.result;
+      const { jobId } = await sdk.api.request("POST", `${sdk.api.base}/assets/${id}/${action}`, body);
+      const job = await sdk.jobs.untilEnded(jobId, (p) => {
+        progress.value = p;
+        progressText.textContent = `${what}: ${Math.round(p * 100)}%`;
+      });
+      if (job.status === "succeeded") return job.result;
+      sdk.toast(`${what} did not finish: ${job.status === "cancelled" ? "the job was cancelled." : (job.error?.message ?? "the job failed.")}`, "error");
     } catch (err) {
       sdk.toast(err.message, "error");
-      return null;
     } finally {
-      busy(false);
+      for (const b of buttons) b.disabled = false;
+      progressBox.hidden = true;
     }
+    return null;
   };
 
   const detect = async () => {
-    const result = await run("detect", { model: $("[data-testid=face-model]").value });
-    if (result) count.textContent = result.count === 1 ? "1 face found." : `${result.count} faces found.`;
+    const result = await faceJob("detect", "Detecting faces", { model: $("[data-testid=face-model]").value });
+    if (result) count.textContent = result.count === 0 ? "No faces found." : result.count === 1 ? "1 face found." : `${result.count} faces found.`;
   };
   const showMask = () => {
     const id = assetId();
-    if (id) sdk.editor?.setPreview(`${sdk.api.base}/assets/${id}/mask.png?kind=skin&width=1024`);
+    if (!id) return sdk.toast("Open a photo first.", "error");
+    sdk.editor?.setPreview(`${sdk.api.base}/assets/${id}/mask.png?kind=skin&width=1024`);
   };
   const retouch = async () => {
-    const params = Object.fromEntries([...element.querySelectorAll("[data-param]")].map((i) => [i.dataset.param, Number(i.value)]));
-    const result = await run("retouch", { ...params, model: $("[data-testid=face-model]").value });
+    const params = Object.fromEntries(sliders.map((i) => [i.dataset.param, Number(i.value)]));
+    const result = await faceJob("retouch", "Retouching", { ...params, model: $("[data-testid=face-model]").value });
     if (!result) return;
     if (result.status === "no-faces") return sdk.toast("No faces in this photo: nothing to retouch.", "info");
     sdk.editor?.setPreview(`/api/assets/${result.assetId}/files/original?version=${result.newVersion}`);
@@ -83,17 +99,19 @@ export function mount(element, sdk) {
   };
 
   const handlers = [
-    ["[data-testid=face-detect]", detect],
-    ["[data-testid=face-mask]", showMask],
-    ["[data-testid=face-retouch]", retouch],
+    ["[data-testid=face-detect]", "click", detect],
+    ["[data-testid=face-mask]", "click", showMask],
+    ["[data-testid=face-retouch]", "click", retouch],
+    [".face-panel", "input", showValue],
+    [".face-panel", "dblclick", resetSlider],
   ];
-  for (const [sel, fn] of handlers) $(sel).addEventListener("click", fn);
+  for (const [sel, type, fn] of handlers) $(sel).addEventListener(type, fn);
   const offAsset = sdk.asset.subscribe(() => {
     count.textContent = "No faces detected yet.";
   });
   return () => {
     offAsset();
-    for (const [sel, fn] of handlers) $(sel)?.removeEventListener("click", fn);
+    for (const [sel, type, fn] of handlers) $(sel)?.removeEventListener(type, fn);
     element.textContent = "";
   };
 }

@@ -1,6 +1,6 @@
 import type { PluginContext } from "@crealia/kernel/sdk";
 import { sdWebUiUpscalers } from "./backends/sdwebui.js";
-import { imageVersion, resolveBackend, type UpscaleSettings } from "./service.js";
+import { imageVersion, onnxModelFor, resolveBackend, type UpscaleSettings } from "./service.js";
 import type { GeneratePayload } from "./workers/generate.js";
 import type { StylePayload } from "./workers/style.js";
 import { FALLBACK_REASONS, planPasses, type UpscalePayload } from "./workers/upscale.js";
@@ -106,7 +106,10 @@ export function registerRoutes(ctx: PluginContext) {
     },
   );
 
-  /** What this tenant's backend can do, and for sdwebui whether the server answers (and its upscalers). */
+  /**
+   * What this tenant's backend can do, for sdwebui whether the server answers (and its upscalers),
+   * and (but for sdwebui) the ONNX upscaling model's state with the command that fetches it.
+   */
   ctx.http.get("/backend", async (req) => {
     const { tenantId } = req.identity;
     const settings = await ctx.settings.get<UpscaleSettings>(tenantId);
@@ -128,9 +131,17 @@ export function registerRoutes(ctx: PluginContext) {
         server = { reachable: false, problem: (err as Error).message };
       }
     }
+    // The ONNX upscaling model also for "none": turning on auto or onnx is one setting away.
+    const modelId = settings.backend === "sdwebui" ? undefined : onnxModelFor(settings, "upscale");
+    let model: { id: string; status: string; fetch: string } | null = null;
+    if (modelId) {
+      const status = await ctx.models.status(modelId).catch(() => "unknown");
+      model = { id: modelId, status, fetch: `crealia models fetch ${modelId}${status === "corrupt" ? " --force" : ""}` };
+    }
     return {
       backend: settings.backend,
       id,
+      model,
       capabilities: Object.fromEntries(Object.entries(can).map(([k, v]) => [k, { available: v === null, problem: v }])),
       server,
     };

@@ -8,7 +8,7 @@ import { decodeRgb, type RgbImage, readStream } from "./image.js";
 export type UpscaleCtx = Pick<PluginContext, "assets" | "models" | "jobs" | "log" | "settings" | "secrets">;
 
 export interface UpscaleSettings {
-  backend: "none" | "onnx" | "sdwebui";
+  backend: "auto" | "none" | "onnx" | "sdwebui";
   onnx?: { upscaleModel?: string; styleModel?: string };
   sdwebui?: { url?: string; upscaler?: string; timeoutMs?: number; steps?: number; sampler?: string };
   tileSize?: number;
@@ -21,14 +21,30 @@ const HOW = {
   style: 'set the tenant setting "backend" to "sdwebui" with "sdwebui.url", or to "onnx" with "onnx.styleModel" (a registry style-transfer model)',
 } as const;
 
+/** The ONNX model a capability runs on (none for generate: the ONNX backend cannot generate). */
+export function onnxModelFor(settings: UpscaleSettings, capability: Capability): string | undefined {
+  return capability === "upscale" ? settings.onnx?.upscaleModel : capability === "style" ? settings.onnx?.styleModel : undefined;
+}
+
 function notConfigured(capability: Capability, why: string) {
   return upscaleError("UPSCALE_BACKEND_NOT_CONFIGURED", `no model backend can ${capability} for this tenant (${why}): ${HOW[capability]}`, { capability });
+}
+
+/** `auto` falls back to no backend while its model is not fetched: say which command fixes that. */
+function autoWithoutModel(capability: Capability, modelId: string) {
+  const fetch = `crealia models fetch ${modelId}`;
+  return upscaleError(
+    "UPSCALE_BACKEND_NOT_CONFIGURED",
+    `no model backend can ${capability} for this tenant yet: backend "auto" uses the ONNX model "${modelId}", which is not installed: run \`${fetch}\` on the server, or choose another backend in the Upscale plugin's settings`,
+    { capability, modelId, fetch },
+  );
 }
 
 /**
  * The tenant's backend for `capability`, or the reason there is none: 409
  * `UPSCALE_BACKEND_NOT_CONFIGURED`, or the kernel's 409 `KERNEL_MODEL_NOT_INSTALLED` for an ONNX
- * model that was not fetched.
+ * model that was not fetched. `auto` (the default) is the ONNX backend when its model for the
+ * capability is on disk, and no backend otherwise: fetching the model is all it takes.
  */
 export async function resolveBackend(
   ctx: UpscaleCtx,
@@ -37,12 +53,15 @@ export async function resolveBackend(
   jobType?: string,
 ): Promise<{ backend: ModelBackend; settings: UpscaleSettings }> {
   const settings = await ctx.settings.get<UpscaleSettings>(tenantId);
-  if (settings.backend === "onnx") {
-    const modelId = capability === "upscale" ? settings.onnx?.upscaleModel : capability === "style" ? settings.onnx?.styleModel : undefined;
-    if (capability === "generate") throw notConfigured(capability, "the ONNX backend has no image generation");
-    if (!modelId) throw notConfigured(capability, `backend "onnx" without onnx.${capability}Model`);
+  if (settings.backend === "onnx" || settings.backend === "auto") {
+    const auto = settings.backend === "auto";
+    const modelId = onnxModelFor(settings, capability);
+    if (capability === "generate")
+      throw notConfigured(capability, auto ? 'backend "auto" runs ONNX models, which cannot generate' : "the ONNX backend has no image generation");
+    if (!modelId) throw notConfigured(capability, `backend "${settings.backend}" without onnx.${capability}Model`);
     const backend = onnxBackend(ctx.models, { [capability === "upscale" ? "upscaleModel" : "styleModel"]: modelId, jobType });
-    if ((await ctx.models.status(modelId)) === "missing") throw modelNotInstalled(modelId);
+    // A damaged file still selects ONNX, so the job reports the checksum and how to fetch it again.
+    if ((await ctx.models.status(modelId)) === "missing") throw auto ? autoWithoutModel(capability, modelId) : modelNotInstalled(modelId);
     return { backend, settings };
   }
   if (settings.backend === "sdwebui") {

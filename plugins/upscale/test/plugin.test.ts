@@ -1,6 +1,6 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createTestKernel, type TestKernel } from "@crealia/kernel/testing";
+import { createTestKernel, installModel, type TestKernel } from "@crealia/kernel/testing";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type StubServer, startSdWebUiStub } from "./sdwebui-stub.js";
@@ -48,15 +48,30 @@ describe("upscale plugin in a test kernel", { timeout: 60_000 }, () => {
     await stub?.close();
   });
 
-  test("with no backend configured every job type answers 409 with what to configure, and nothing is queued", async () => {
+  test("by default (auto) with the model not fetched, every job type answers 409 saying what to do, and nothing is queued", async () => {
     const up = await post(`/assets/${assetId}/upscale`, { scale: 2 });
     expect(up.statusCode).toBe(409);
-    expect(up.json().error).toMatchObject({ code: "UPSCALE_BACKEND_NOT_CONFIGURED", message: expect.stringContaining('"backend"') });
-    expect((await post("/generate", { prompt: "a lighthouse" })).json().error.code).toBe("UPSCALE_BACKEND_NOT_CONFIGURED");
-    expect((await post(`/assets/${assetId}/style`, { prompt: "watercolour" })).json().error.code).toBe("UPSCALE_BACKEND_NOT_CONFIGURED");
+    expect(up.json().error).toMatchObject({
+      code: "UPSCALE_BACKEND_NOT_CONFIGURED",
+      message: expect.stringContaining("run `crealia models fetch waifu2x-upconv7-2x` on the server"),
+      details: { capability: "upscale", modelId: "waifu2x-upconv7-2x", fetch: "crealia models fetch waifu2x-upconv7-2x" },
+    });
+    expect((await post("/generate", { prompt: "a lighthouse" })).json().error).toMatchObject({
+      code: "UPSCALE_BACKEND_NOT_CONFIGURED",
+      message: expect.stringContaining('"sdwebui"'),
+    });
+    expect((await post(`/assets/${assetId}/style`, { prompt: "watercolour" })).json().error).toMatchObject({
+      code: "UPSCALE_BACKEND_NOT_CONFIGURED",
+      message: expect.stringContaining("onnx.styleModel"),
+    });
     expect((await t.inject({ method: "GET", url: "/api/jobs" })).json().jobs.filter((j: { type: string }) => j.type.startsWith("upscale."))).toEqual([]);
     const backend = (await t.inject({ method: "GET", url: "/api/p/upscale/v1/backend" })).json();
-    expect(backend).toMatchObject({ backend: "none", capabilities: { upscale: { available: false }, generate: { available: false } } });
+    expect(backend).toMatchObject({
+      backend: "auto",
+      id: null,
+      model: { id: "waifu2x-upconv7-2x", status: "missing", fetch: "crealia models fetch waifu2x-upconv7-2x" },
+      capabilities: { upscale: { available: false }, generate: { available: false }, style: { available: false } },
+    });
   });
 
   test("the lanczos fallback runs only when asked for, and says it is one", async () => {
@@ -66,6 +81,33 @@ describe("upscale plugin in a test kernel", { timeout: 60_000 }, () => {
     expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
     expect(job.result).toMatchObject({ backend: "lanczos", fallback: expect.stringContaining("not an AI upscale"), width: 300, height: 200, newVersion: 2 });
     await t.waitForJob((job.result as { ingestJobId: string }).ingestJobId);
+  });
+
+  test("auto picks the ONNX backend once its model is fetched; an explicit none still turns it off", async () => {
+    await installModel(t, "waifu2x-upconv7-2x");
+    const backend = (await t.inject({ method: "GET", url: "/api/p/upscale/v1/backend" })).json();
+    expect(backend).toMatchObject({
+      backend: "auto",
+      id: "onnx:waifu2x-upconv7-2x",
+      model: { id: "waifu2x-upconv7-2x", status: "installed" },
+      capabilities: { upscale: { available: true }, generate: { available: false }, style: { available: false } },
+    });
+    const res = await post(`/assets/${assetId}/upscale`, { scale: 2, version: 1 });
+    expect(res.statusCode, res.body).toBe(202);
+    const job = await t.waitForJob(res.json().jobId, { timeoutMs: 60_000 });
+    expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
+    expect(job.result).toMatchObject({ backend: "onnx:waifu2x-upconv7-2x", fallback: null, width: 300, height: 200 });
+    await t.waitForJob((job.result as { ingestJobId: string }).ingestJobId);
+
+    await settings({ backend: "none" });
+    const off = await post(`/assets/${assetId}/upscale`, { scale: 2, version: 1 });
+    expect(off.statusCode).toBe(409);
+    expect(off.json().error).toMatchObject({ code: "UPSCALE_BACKEND_NOT_CONFIGURED", message: expect.stringContaining('backend "none"') });
+    expect((await t.inject({ method: "GET", url: "/api/p/upscale/v1/backend" })).json()).toMatchObject({
+      backend: "none",
+      id: null,
+      model: { status: "installed" },
+    });
   });
 
   test("an ONNX backend naming a model that is not an upscaler is refused (422); an unknown one is 404", async () => {

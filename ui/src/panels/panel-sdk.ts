@@ -4,7 +4,8 @@ import type { PanelDescriptor } from "../api/types.js";
 import { api, focusAsset, selection, theme } from "../app/services.js";
 import { toast } from "../app/toasts.js";
 import { watchJob } from "../jobs/jobs-store.js";
-import { type Observable, PANEL_SDK_VERSION, type PanelEditor, type PanelSdk } from "../sdk/types.js";
+import { type Observable, PANEL_SDK_VERSION, type PanelEditor, type PanelJobs, type PanelSdk } from "../sdk/types.js";
+import { untilJobEnded } from "../sdk/until-ended.js";
 
 /** An SDK `Observable` over a Solid accessor; `dispose` ends every subscription it made. */
 function observe<T>(read: Accessor<T>, disposers: (() => void)[]): Observable<T> {
@@ -41,6 +42,11 @@ export function createPanelSdk(panel: PanelDescriptor, editor?: EditorHooks): { 
         history: observe(editor.historyState, disposers),
       }
     : null;
+  const watch: PanelJobs["watch"] = (jobId, fn) => {
+    const off = watchJob(jobId, fn);
+    disposers.push(off);
+    return off;
+  };
   const sdk: PanelSdk = {
     version: PANEL_SDK_VERSION,
     panel: { plugin: panel.plugin, pluginVersion: panel.pluginVersion, id: panel.id, slot: panel.slot, title: panel.title },
@@ -55,11 +61,8 @@ export function createPanelSdk(panel: PanelDescriptor, editor?: EditorHooks): { 
     selection: observe(selection, disposers),
     theme: observe(theme, disposers),
     jobs: {
-      watch: (jobId, fn) => {
-        const off = watchJob(jobId, fn);
-        disposers.push(off);
-        return off;
-      },
+      watch,
+      untilEnded: (jobId, onProgress) => untilJobEnded(watch, jobId, onProgress),
     },
     toast: (message, kind) => toast(message, kind ?? "info"),
     editor: panelEditor,

@@ -1,10 +1,16 @@
 import { createFrameBridge } from "./frame-bridge.js";
 import { frameRuntime } from "./frame-runtime.js";
-import type { PanelSdk, Unmount } from "./types.js";
+import panelFormCss from "./panel-form.css?raw";
+import { PANEL_SDK_VERSION, type PanelSdk, type Unmount } from "./types.js";
+import { untilJobEnded } from "./until-ended.js";
 
-/** The frame's whole document: a root element and the runtime, inlined (the frame can load nothing from the studio's origin). */
+/**
+ * The frame's whole document: a root element, the base styles (the panel form classes
+ * included) and the runtime, inlined (the frame can load nothing from the studio's origin).
+ */
 export function frameDocument(): string {
-  return `<!doctype html><html><head><meta charset="utf-8"><style>html,body{margin:0;font:14px/1.45 system-ui,sans-serif;background:transparent;color:CanvasText}body{display:flow-root}</style></head><body><div id="root"></div><script>(${frameRuntime.toString()})(window);</script></body></html>`;
+  const css = `html,body{margin:0;font:14px/1.45 system-ui,sans-serif;background:transparent;color:CanvasText}body{display:flow-root}*{box-sizing:border-box}\n${panelFormCss}`;
+  return `<!doctype html><html><head><meta charset="utf-8"><style>${css}</style></head><body><div id="root"></div><script>(${frameRuntime.toString()})(window, { version: ${JSON.stringify(PANEL_SDK_VERSION)}, untilJobEnded: (${untilJobEnded.toString()}) });</script></body></html>`;
 }
 
 /**

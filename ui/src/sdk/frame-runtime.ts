@@ -1,3 +1,5 @@
+import type { untilJobEnded } from "./until-ended.js";
+
 /**
  * What runs inside a sandboxed panel frame: it builds the same `PanelSdk` surface a
  * first-party panel gets, backed by postMessage calls to the studio, then imports the panel's
@@ -14,13 +16,17 @@ export interface FrameWindow {
 }
 
 export interface FrameRuntimeOptions {
+  /** The SDK version the panel sees (`PANEL_SDK_VERSION`). */
+  version: string;
+  /** `sdk.jobs.untilEnded`'s implementation, shared with first-party panels (inlined beside this runtime). */
+  untilJobEnded: typeof untilJobEnded;
   /** Loads the panel module from its source text; default: import() of a blob URL. */
   load?: (source: string) => Promise<{ mount: (element: unknown, sdk: unknown) => unknown }>;
   /** The element to mount into; default: `document.getElementById("root")`. */
   root?: unknown;
 }
 
-export function frameRuntime(win: FrameWindow, options: FrameRuntimeOptions = {}): void {
+export function frameRuntime(win: FrameWindow, options: FrameRuntimeOptions): void {
   const PROTOCOL = "crealia.panel/1";
   const post = (message: Record<string, unknown>) => win.parent.postMessage({ protocol: PROTOCOL, ...message }, "*");
   let nextId = 1;
@@ -47,10 +53,29 @@ export function frameRuntime(win: FrameWindow, options: FrameRuntimeOptions = {}
     },
   });
 
+  const watch = (jobId: string, fn: (job: unknown) => void) => {
+    let set = jobWatchers.get(jobId);
+    if (!set) {
+      set = new Set();
+      jobWatchers.set(jobId, set);
+      void call("jobs.watch", [jobId]).catch(() => {});
+    }
+    set.add(fn);
+    return () => {
+      const s = jobWatchers.get(jobId);
+      if (!s) return;
+      s.delete(fn);
+      if (!s.size) {
+        jobWatchers.delete(jobId);
+        void call("jobs.unwatch", [jobId]).catch(() => {});
+      }
+    };
+  };
+
   const buildSdk = (init: Record<string, unknown>) => {
     const panel = init.panel as Record<string, unknown>;
     return {
-      version: "1.0.0",
+      version: options.version,
       panel,
       api: {
         base: init.base,
@@ -60,24 +85,9 @@ export function frameRuntime(win: FrameWindow, options: FrameRuntimeOptions = {}
       selection: observable("selection"),
       theme: observable("theme"),
       jobs: {
-        watch(jobId: string, fn: (job: unknown) => void) {
-          let set = jobWatchers.get(jobId);
-          if (!set) {
-            set = new Set();
-            jobWatchers.set(jobId, set);
-            void call("jobs.watch", [jobId]).catch(() => {});
-          }
-          set.add(fn);
-          return () => {
-            const s = jobWatchers.get(jobId);
-            if (!s) return;
-            s.delete(fn);
-            if (!s.size) {
-              jobWatchers.delete(jobId);
-              void call("jobs.unwatch", [jobId]).catch(() => {});
-            }
-          };
-        },
+        watch,
+        untilEnded: (jobId: string, onProgress?: Parameters<typeof untilJobEnded>[2]) =>
+          options.untilJobEnded(watch as Parameters<typeof untilJobEnded>[0], jobId, onProgress),
       },
       toast: (message: string, kind?: string) => void call("toast", kind === undefined ? [message] : [message, kind]).catch(() => {}),
       editor: init.editor

@@ -2,8 +2,12 @@ import type { Asset, JobRecord, PanelSlot } from "../api/types.js";
 
 export type { Asset, AssetKind, AssetVersion, Derivative, JobRecord, JobStatus, PanelDescriptor, PanelSlot } from "../api/types.js";
 
-/** Version of the panel contract (`mount(element, sdk)` and the `PanelSdk` surface). */
-export const PANEL_SDK_VERSION = "1.0.0";
+/**
+ * Version of the panel contract (`mount(element, sdk)` and the `PanelSdk` surface), semver:
+ * a minor for an addition, a major for anything a written panel could notice otherwise.
+ * 1.1.0 added `jobs.untilEnded`.
+ */
+export const PANEL_SDK_VERSION = "1.1.0";
 
 /** Where a panel mounts in the studio (the kernel's `PANEL_SLOTS`). */
 export const PANEL_SLOTS: readonly PanelSlot[] = ["library.action", "editor.tool", "inspector", "page", "dashboard.widget"];
@@ -43,6 +47,12 @@ export interface PanelApi {
 export interface PanelJobs {
   /** Calls `fn` with the job's record now and on every update (live, over the studio's one event stream). */
   watch(jobId: string, fn: (job: JobRecord) => void): Unsubscribe;
+  /**
+   * Waits for a job to end: resolves with its record once it has succeeded, failed or been
+   * cancelled (never rejects: read `status`, and `error` for why), calling `onProgress` with
+   * each update's progress (0..1) on the way. Built on `watch`. Since 1.1.0.
+   */
+  untilEnded(jobId: string, onProgress?: (progress: number, job: JobRecord) => void): Promise<JobRecord>;
 }
 
 /** The editor frame, given to `editor.tool` panels only. */

@@ -4,6 +4,7 @@ import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { distDir } from "../../scripts/build.js";
 import { measureBundle, SHELL_BUDGET_BYTES } from "../../scripts/bundle-size.js";
+import { PANEL_SDK_VERSION } from "../../src/sdk/types.js";
 import { duplicateNavLabels, ensureStudioBuilt, type Host, openBrowser, screenshots, seedAssets, startHost, tempDir } from "./harness.js";
 import { makePhoto } from "./media.js";
 
@@ -150,6 +151,9 @@ describe.sequential("studio", () => {
     const frame = page.frameLocator("iframe.panel-frame");
     await expect.poll(() => frame.locator("#asset").textContent()).toBe("sunset-over-hills.jpg");
     await expect.poll(() => frame.locator("#route").textContent()).toBe("from studio-fixture");
+    // sdk.jobs.untilEnded, inlined into the frame: the fixture's job ends and its record comes back.
+    await expect.poll(() => frame.locator("#job").textContent()).toBe("succeeded, counted 3, last progress 1");
+    expect(await frame.locator("#version").textContent()).toBe(PANEL_SDK_VERSION);
     await expect.poll(() => frame.locator("#refused").textContent()).toMatch(/^yes: a sandboxed panel may not call POST \/api\/projects/);
     expect(await page.locator("iframe.panel-frame").getAttribute("sandbox")).toBe("allow-scripts");
     await page.getByText("Framed: Hello from a sandboxed panel").waitFor();
