@@ -16,30 +16,3 @@ export function faceError(code: FaceErrorCode, message: string, details?: unknow
   (e as CrealiaError & { retryable?: boolean }).retryable = false;
   return e;
 }
-
-/**
- * The kernel's own answer for a model that was never fetched (`KERNEL_MODEL_NOT_INSTALLED`, 409),
- * given at the route so the caller learns it before a job is queued.
- */
-export function modelNotInstalled(modelId: string): CrealiaError {
-  return new CrealiaError("KERNEL_MODEL_NOT_INSTALLED", 409, `model "${modelId}" is not installed: run \`crealia models fetch ${modelId}\``, {
-    modelId,
-    fetch: `crealia models fetch ${modelId}`,
-  });
-}
-
-/**
- * A model file the kernel refused when the job loaded it: tampered with or damaged
- * (`KERNEL_MODEL_CHECKSUM`), or gone since the route checked it (`KERNEL_MODEL_NOT_INSTALLED`).
- * The kernel's code, status and message are kept; the message leads with which model failed.
- * Not retried: only an operator's `crealia models fetch <id> --force` can fix it.
- */
-export function modelFailed(err: unknown, modelId: string): unknown {
-  // By shape, not `instanceof`: the kernel's error class may come from another copy of the SDK.
-  const k = err as { code?: unknown; status?: unknown; message?: unknown; details?: unknown } | null;
-  if (!k || (k.code !== "KERNEL_MODEL_CHECKSUM" && k.code !== "KERNEL_MODEL_NOT_INSTALLED")) return err;
-  const status = typeof k.status === "number" ? k.status : k.code === "KERNEL_MODEL_CHECKSUM" ? 500 : 409;
-  const e = new CrealiaError(k.code, status, `model "${modelId}" failed verification: ${String(k.message)}`, k.details);
-  (e as CrealiaError & { retryable?: boolean }).retryable = false;
-  return e;
-}

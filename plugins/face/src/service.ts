@@ -1,7 +1,7 @@
 /** What routes, workers and the mask provider share: loading an asset's pixels, checking models, detecting. */
 import type { PluginContext } from "@crealia/kernel/sdk";
 import { type DetectionRun, detectFaces, type FaceModelChoice, modelIds } from "./detect/detector.js";
-import { faceError, modelNotInstalled } from "./errors.js";
+import { faceError } from "./errors.js";
 import { decodeRgb, type RgbImage, readStream } from "./image.js";
 import { FACEMESH_MODEL, landmarkFaces } from "./landmarks/facemesh.js";
 import { DetectionStore, type StoredDetection } from "./store.js";
@@ -31,7 +31,7 @@ export async function loadPixels(ctx: FaceCtx, tenantId: string, assetId: string
 /** Throws the kernel's 409 `KERNEL_MODEL_NOT_INSTALLED` for the first model of the choice (and the mesh, for landmarks) that was not fetched. */
 export async function requireModels(ctx: FaceCtx, choice: FaceModelChoice, landmarks = false): Promise<void> {
   for (const id of [...modelIds(choice), ...(landmarks ? [FACEMESH_MODEL] : [])]) {
-    if ((await ctx.models.status(id)) === "missing") throw modelNotInstalled(id);
+    await ctx.models.require(id);
   }
 }
 

@@ -2,7 +2,7 @@ import type { PluginContext } from "@crealia/kernel/sdk";
 import type { Capability, ModelBackend } from "./backends/backend.js";
 import { onnxBackend } from "./backends/onnx.js";
 import { sdWebUiBackend } from "./backends/sdwebui.js";
-import { modelNotInstalled, upscaleError } from "./errors.js";
+import { upscaleError } from "./errors.js";
 import { decodeRgb, type RgbImage, readStream } from "./image.js";
 
 export type UpscaleCtx = Pick<PluginContext, "assets" | "models" | "jobs" | "log" | "settings" | "secrets">;
@@ -61,7 +61,8 @@ export async function resolveBackend(
     if (!modelId) throw notConfigured(capability, `backend "${settings.backend}" without onnx.${capability}Model`);
     const backend = onnxBackend(ctx.models, { [capability === "upscale" ? "upscaleModel" : "styleModel"]: modelId, jobType });
     // A damaged file still selects ONNX, so the job reports the checksum and how to fetch it again.
-    if ((await ctx.models.status(modelId)) === "missing") throw auto ? autoWithoutModel(capability, modelId) : modelNotInstalled(modelId);
+    if (auto && (await ctx.models.status(modelId)) === "missing") throw autoWithoutModel(capability, modelId);
+    await ctx.models.require(modelId);
     return { backend, settings };
   }
   if (settings.backend === "sdwebui") {

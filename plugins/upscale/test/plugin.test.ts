@@ -110,6 +110,16 @@ describe("upscale plugin in a test kernel", { timeout: 60_000 }, () => {
     });
   });
 
+  test("an ONNX backend naming a model never fetched answers the kernel's 409 with the fetch command; nothing is queued", async () => {
+    await settings({ backend: "onnx", onnx: { upscaleModel: "realesr-animevideov3-4x" } });
+    const res = await post(`/assets/${assetId}/upscale`, { scale: 4, version: 1 });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error).toMatchObject({
+      code: "KERNEL_MODEL_NOT_INSTALLED",
+      details: { modelId: "realesr-animevideov3-4x", fetch: "crealia models fetch realesr-animevideov3-4x" },
+    });
+  });
+
   test("an ONNX backend naming a model that is not an upscaler is refused (422); an unknown one is 404", async () => {
     await settings({ backend: "onnx", onnx: { upscaleModel: "blazeface-front" } });
     expect((await post(`/assets/${assetId}/upscale`, { version: 1 })).json().error.code).toBe("UPSCALE_MODEL_UNSUITABLE");

@@ -1,5 +1,4 @@
 import type { ModelRunOptions, PluginModels } from "@crealia/kernel/sdk";
-import { modelFailed } from "../errors.js";
 import type { RgbImage } from "../image.js";
 import type { FaceLandmarks } from "../landmarks/facemesh.js";
 import { type Anchor, ssdAnchors } from "./anchors.js";
@@ -149,12 +148,7 @@ export async function detectFaces(models: Pick<PluginModels, "run">, img: RgbIma
       const { data, box } = await letterboxTensor(region ? crop(img, region) : img, spec.inputSize);
       timings.preprocessMs += performance.now() - t;
       t = performance.now();
-      let result: Awaited<ReturnType<PluginModels["run"]>>;
-      try {
-        result = await models.run(id, { "input:0": { type: "float32", data, dims: [1, spec.inputSize, spec.inputSize, 3] } }, options.run);
-      } catch (err) {
-        throw modelFailed(err, id);
-      }
+      const result = await models.run(id, { "input:0": { type: "float32", data, dims: [1, spec.inputSize, spec.inputSize, 3] } }, options.run);
       timings.inferenceMs += performance.now() - t;
       t = performance.now();
       device = result.device;

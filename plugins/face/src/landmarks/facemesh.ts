@@ -5,7 +5,6 @@
  */
 import type { ModelRunOptions, PluginModels } from "@crealia/kernel/sdk";
 import type { Face } from "../detect/detector.js";
-import { modelFailed } from "../errors.js";
 import type { RgbImage } from "../image.js";
 import { type CropSquare, cropTensor, fromCrop } from "./crop.js";
 import { MESH_POINTS } from "./regions.js";
@@ -54,12 +53,7 @@ export async function landmarkFaces(
     const data = cropTensor(img, sq, SIZE);
     timings.preprocessMs += performance.now() - t;
     t = performance.now();
-    let result: Awaited<ReturnType<PluginModels["run"]>>;
-    try {
-      result = await models.run(FACEMESH_MODEL, { input_1: { type: "float32", data, dims: [1, SIZE, SIZE, 3] } }, run);
-    } catch (err) {
-      throw modelFailed(err, FACEMESH_MODEL);
-    }
+    const result = await models.run(FACEMESH_MODEL, { input_1: { type: "float32", data, dims: [1, SIZE, SIZE, 3] } }, run);
     timings.inferenceMs += performance.now() - t;
     t = performance.now();
     device = result.device;

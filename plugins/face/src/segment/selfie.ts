@@ -6,7 +6,6 @@
  */
 import type { ModelRunOptions, PluginModels } from "@crealia/kernel/sdk";
 import sharp from "sharp";
-import { modelFailed } from "../errors.js";
 import { type RgbImage, rawSharp } from "../image.js";
 
 export const SELFIE_MODEL = "selfie";
@@ -47,12 +46,7 @@ export async function personMask(models: Pick<PluginModels, "get" | "run">, img:
   }
   const preprocessMs = performance.now() - t;
   t = performance.now();
-  let result: Awaited<ReturnType<PluginModels["run"]>>;
-  try {
-    result = await models.run(SELFIE_MODEL, { [spec.name]: { type: "float32", data, dims: [1, size, size, 3] } }, run);
-  } catch (err) {
-    throw modelFailed(err, SELFIE_MODEL);
-  }
+  const result = await models.run(SELFIE_MODEL, { [spec.name]: { type: "float32", data, dims: [1, size, size, 3] } }, run);
   const inferenceMs = performance.now() - t;
   t = performance.now();
   const prob = result.outputs[spec.output]?.data as Float32Array;

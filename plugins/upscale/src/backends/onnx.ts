@@ -10,7 +10,7 @@
  */
 import type { ModelManifest, PluginModels } from "@crealia/kernel/sdk";
 import sharp from "sharp";
-import { modelFailed, upscaleError } from "../errors.js";
+import { upscaleError } from "../errors.js";
 import type { RgbImage } from "../image.js";
 import type { ModelBackend, StyleRequest, UpscaledTile } from "./backend.js";
 
@@ -91,15 +91,11 @@ export function onnxBackend(
   const run = async (spec: Spec, img: RgbImage, signal?: AbortSignal): Promise<UpscaledTile> => {
     // A fixed-size model gets the tile resized to its input; the tiler's tiles match it when tileSize does.
     const input = spec.fixed ? await fit(img, spec.fixed.width, spec.fixed.height) : img;
-    const result = await models
-      .run(
-        spec.id,
-        { [spec.input]: { type: "float32", data: toTensor(input, spec), dims: [1, 3, input.height, input.width] } },
-        { jobType: options.jobType, signal },
-      )
-      .catch((err: unknown) => {
-        throw modelFailed(err, spec.id);
-      });
+    const result = await models.run(
+      spec.id,
+      { [spec.input]: { type: "float32", data: toTensor(input, spec), dims: [1, 3, input.height, input.width] } },
+      { jobType: options.jobType, signal },
+    );
     const out = result.outputs[spec.output];
     if (!out) throw upscaleError("UPSCALE_BACKEND_BAD_OUTPUT", `model ${spec.id} has no output ${spec.output}`);
     const [, , oh, ow] = out.dims;
