@@ -20,9 +20,3 @@ export async function decodeRgb(bytes: Buffer): Promise<RgbImage> {
     .toBuffer({ resolveWithObject: true });
   return { pixels: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
 }
-
-export async function readStream(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream as AsyncIterable<Buffer | string>) chunks.push(typeof c === "string" ? Buffer.from(c) : c);
-  return Buffer.concat(chunks);
-}

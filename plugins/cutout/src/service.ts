@@ -1,6 +1,7 @@
+import { buffer } from "node:stream/consumers";
 import type { PluginContext } from "@crealia/kernel/sdk";
 import { cutoutError } from "./errors.js";
-import { decodeRgb, type RgbImage, readStream } from "./image.js";
+import { decodeRgb, type RgbImage } from "./image.js";
 
 export type CutoutCtx = Pick<PluginContext, "assets" | "models" | "jobs" | "log">;
 
@@ -41,7 +42,7 @@ export async function imageVersion(ctx: CutoutCtx, tenantId: string, assetId: st
 
 export async function assetBytes(ctx: CutoutCtx, tenantId: string, assetId: string, version?: number): Promise<Buffer> {
   const { stream } = await ctx.assets.open(tenantId, assetId, version === undefined ? {} : { version });
-  return readStream(stream);
+  return buffer(stream);
 }
 
 export async function loadPixels(ctx: CutoutCtx, tenantId: string, assetId: string, version: number): Promise<RgbImage> {

@@ -44,9 +44,3 @@ export async function encodeLike(img: RgbImage, format: string): Promise<{ bytes
   if (format === "webp") return { bytes: await s.webp({ quality: 92 }).toBuffer(), mime: "image/webp" };
   return { bytes: await s.jpeg({ quality: 92, chromaSubsampling: "4:4:4" }).toBuffer(), mime: "image/jpeg" };
 }
-
-export async function readStream(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream as AsyncIterable<Buffer | string>) chunks.push(typeof c === "string" ? Buffer.from(c) : c);
-  return Buffer.concat(chunks);
-}

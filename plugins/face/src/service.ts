@@ -1,8 +1,9 @@
+import { buffer } from "node:stream/consumers";
 /** What routes, workers and the mask provider share: loading an asset's pixels, checking models, detecting. */
 import type { PluginContext } from "@crealia/kernel/sdk";
 import { type DetectionRun, detectFaces, type FaceModelChoice, modelIds } from "./detect/detector.js";
 import { faceError } from "./errors.js";
-import { decodeRgb, type RgbImage, readStream } from "./image.js";
+import { decodeRgb, type RgbImage } from "./image.js";
 import { FACEMESH_MODEL, landmarkFaces } from "./landmarks/facemesh.js";
 import { DetectionStore, type StoredDetection } from "./store.js";
 
@@ -20,7 +21,7 @@ export async function imageVersion(ctx: FaceCtx, tenantId: string, assetId: stri
 
 export async function loadPixels(ctx: FaceCtx, tenantId: string, assetId: string, version: number): Promise<RgbImage & { format: string }> {
   const { stream } = await ctx.assets.open(tenantId, assetId, { version });
-  const bytes = await readStream(stream);
+  const bytes = await buffer(stream);
   try {
     return await decodeRgb(bytes);
   } catch (err) {

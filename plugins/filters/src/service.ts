@@ -1,3 +1,4 @@
+import { buffer } from "node:stream/consumers";
 /**
  * The filters plugin's logic: routes, GraphQL and job processors call this; it calls the kernel
  * only through `ctx` (assets, database, jobs, events, settings, extensions).
@@ -133,12 +134,7 @@ export class FiltersService {
     return {
       key: `${tenantId}/${assetId}/v${version}`,
       load: () => {
-        bytes ??= (async () => {
-          const { stream } = await this.ctx.assets.open(tenantId, assetId, { version });
-          const chunks: Buffer[] = [];
-          for await (const c of stream as AsyncIterable<Buffer>) chunks.push(c);
-          return Buffer.concat(chunks);
-        })();
+        bytes ??= this.ctx.assets.open(tenantId, assetId, { version }).then(({ stream }) => buffer(stream));
         return bytes;
       },
     };

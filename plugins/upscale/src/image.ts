@@ -25,9 +25,3 @@ export const rawSharp = (img: RgbImage) => sharp(img.pixels, { raw: { width: img
 export async function encodePng(img: RgbImage): Promise<Buffer> {
   return rawSharp(img).png({ compressionLevel: 3 }).toBuffer();
 }
-
-export async function readStream(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream as AsyncIterable<Buffer | string>) chunks.push(typeof c === "string" ? Buffer.from(c) : c);
-  return Buffer.concat(chunks);
-}

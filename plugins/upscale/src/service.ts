@@ -1,9 +1,10 @@
+import { buffer } from "node:stream/consumers";
 import type { PluginContext } from "@crealia/kernel/sdk";
 import type { Capability, ModelBackend } from "./backends/backend.js";
 import { onnxBackend } from "./backends/onnx.js";
 import { sdWebUiBackend } from "./backends/sdwebui.js";
 import { upscaleError } from "./errors.js";
-import { decodeRgb, type RgbImage, readStream } from "./image.js";
+import { decodeRgb, type RgbImage } from "./image.js";
 
 export type UpscaleCtx = Pick<PluginContext, "assets" | "models" | "jobs" | "log" | "settings" | "secrets">;
 
@@ -85,7 +86,7 @@ export async function imageVersion(ctx: UpscaleCtx, tenantId: string, assetId: s
 
 export async function loadPixels(ctx: UpscaleCtx, tenantId: string, assetId: string, version: number): Promise<RgbImage & { format: string }> {
   const { stream, mime } = await ctx.assets.open(tenantId, assetId, { version });
-  const bytes = await readStream(stream);
+  const bytes = await buffer(stream);
   try {
     return { ...(await decodeRgb(bytes)), format: mime.split("/")[1] ?? "jpeg" };
   } catch (err) {
