@@ -44,6 +44,8 @@ export async function registerKernelRoutes(app: FastifyInstance, deps: KernelRou
                   properties: {
                     id: { type: "string" },
                     version: { type: "string" },
+                    name: { type: "string" },
+                    description: { type: "string" },
                     state: { type: "string" },
                     phase: { type: "string" },
                     reason: { type: "string" },

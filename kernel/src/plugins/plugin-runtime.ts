@@ -64,7 +64,7 @@ export class PluginRuntime {
   }
 
   private ident(p: DiscoveredPlugin) {
-    return { id: p.manifest.id, version: p.manifest.version, dir: p.dir };
+    return { id: p.manifest.id, version: p.manifest.version, name: p.manifest.name, description: p.manifest.description, dir: p.dir };
   }
 
   private fail(ident: { id: string; version: string; dir?: string }, phase: PluginPhase, reason: string) {

@@ -5,6 +5,9 @@ export type PluginPhase = "discover" | "resolve" | "migrate" | "load" | "setup";
 export interface PluginStatus {
   id: string;
   version: string;
+  /** The manifest's human name and one-line description, for screens that list plugins. */
+  name?: string;
+  description?: string;
   state: PluginState;
   /** The phase that failed, for a plugin left out. */
   phase?: PluginPhase;

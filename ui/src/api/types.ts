@@ -59,6 +59,8 @@ export interface PanelDescriptor {
 export interface PluginStatus {
   id: string;
   version: string;
+  name?: string;
+  description?: string;
   state: string;
   phase?: string;
   reason?: string;

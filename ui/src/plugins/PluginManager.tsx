@@ -121,15 +121,12 @@ export default function PluginManager() {
                     return (
                       <tr data-plugin={p.id}>
                         <th scope="row">
-                          {p.id}
-                          <Show when={panelCount().get(p.id)}>
-                            {(n) => (
-                              <span class="muted small">
-                                {" "}
-                                · {n()} panel{n() > 1 ? "s" : ""}
-                              </span>
-                            )}
-                          </Show>
+                          {p.name ?? p.id}
+                          <span class="muted small">
+                            <Show when={p.name && p.name !== p.id}>{` · ${p.id}`}</Show>
+                            <Show when={panelCount().get(p.id)}>{(n) => ` · ${n()} panel${n() > 1 ? "s" : ""}`}</Show>
+                          </span>
+                          <Show when={p.description}>{(d) => <div class="muted small plugin-description">{d()}</div>}</Show>
                         </th>
                         <td>
                           {p.version}
