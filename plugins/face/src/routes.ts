@@ -111,7 +111,16 @@ export function registerRoutes(ctx: PluginContext) {
 
   ctx.http.post<{
     Params: { assetId: string };
-    Body: { smoothing?: number; eyes?: number; teeth?: number; eyeEnlarge?: number; faceSlim?: number; model?: FaceModelChoice; version?: number };
+    Body: {
+      smoothing?: number;
+      eyes?: number;
+      teeth?: number;
+      eyeEnlarge?: number;
+      faceSlim?: number;
+      blemishes?: number;
+      model?: FaceModelChoice;
+      version?: number;
+    };
   }>(
     "/assets/:assetId/retouch",
     {
@@ -127,6 +136,7 @@ export function registerRoutes(ctx: PluginContext) {
             teeth: AMOUNT,
             eyeEnlarge: AMOUNT,
             faceSlim: AMOUNT,
+            blemishes: AMOUNT,
             model: MODEL,
             version: { type: "integer", minimum: 1 },
           },
@@ -151,6 +161,8 @@ export function registerRoutes(ctx: PluginContext) {
         teeth: body.teeth ?? 0.3,
         eyeEnlarge: body.eyeEnlarge ?? 0,
         faceSlim: body.faceSlim ?? 0,
+        // Off unless asked for: callers from before it existed get the same result.
+        blemishes: body.blemishes ?? 0,
       };
       const job = await ctx.jobs.enqueue("face.retouch", payload, { tenantId, userId, assetId: req.params.assetId });
       return reply.status(202).send({ jobId: job.id, version });

@@ -32,7 +32,7 @@ async function until<T>(fn: () => T | undefined | null | false, what: string, ti
   }
 }
 
-test("the retouch sliders, eye enlarge and face slim included, go to the retouch job; its version is committed", { timeout: 120_000 }, async () => {
+test("the retouch sliders, eye enlarge, face slim and blemishes included, go to the retouch job; its version is committed", { timeout: 120_000 }, async () => {
   const boundary = "----facepanel";
   const { image } = await facesScene(480, 640, [{ x: 90, y: 80, size: 300 }]);
   const upload = await t.inject({
@@ -85,10 +85,12 @@ test("the retouch sliders, eye enlarge and face slim included, go to the retouch
     ["teeth", "0.3", "0", "1"],
     ["eyeEnlarge", "0", "0", "1"],
     ["faceSlim", "0", "0", "1"],
+    ["blemishes", "0", "0", "1"],
   ]);
   const slider = (name: string) => sliders.find((s) => s.dataset.param === name) as HTMLInputElement;
   slider("eyeEnlarge").value = "0.4";
   slider("faceSlim").value = "0.3";
+  slider("blemishes").value = "0.6";
   (element.querySelector("[data-testid=face-retouch]") as HTMLButtonElement).click();
 
   await until(() => commits.length > 0 || toasts.length > 0, "the retouch to end");
@@ -96,12 +98,18 @@ test("the retouch sliders, eye enlarge and face slim included, go to the retouch
   expect(sent).toEqual([
     {
       url: `${API}/assets/${assetId}/retouch`,
-      body: { smoothing: 0.5, eyes: 0.3, teeth: 0.3, eyeEnlarge: 0.4, faceSlim: 0.3, model: "auto" },
+      body: { smoothing: 0.5, eyes: 0.3, teeth: 0.3, eyeEnlarge: 0.4, faceSlim: 0.3, blemishes: 0.6, model: "auto" },
     },
   ]);
-  expect(commits).toEqual([{ label: "Face retouch", params: { smoothing: 0.5, eyes: 0.3, teeth: 0.3, eyeEnlarge: 0.4, faceSlim: 0.3, version: 2 } }]);
-  const jobs = (await t.inject({ method: "GET", url: "/api/jobs?type=face.retouch" })).json().jobs as { result: { params: unknown } }[];
-  expect(jobs.map((j) => j.result.params)).toEqual([{ smoothing: 0.5, eyes: 0.3, teeth: 0.3, eyeEnlarge: 0.4, faceSlim: 0.3 }]);
+  expect(commits).toEqual([
+    { label: "Face retouch", params: { smoothing: 0.5, eyes: 0.3, teeth: 0.3, eyeEnlarge: 0.4, faceSlim: 0.3, blemishes: 0.6, version: 2 } },
+  ]);
+  const jobs = (await t.inject({ method: "GET", url: "/api/jobs?type=face.retouch" })).json().jobs as {
+    result: { params: unknown; faces: number; blemishesRemoved: number[] };
+  }[];
+  expect(jobs.map((j) => j.result.params)).toEqual([{ smoothing: 0.5, eyes: 0.3, teeth: 0.3, eyeEnlarge: 0.4, faceSlim: 0.3, blemishes: 0.6 }]);
+  // One count per face; the drawn portrait has no spots to find.
+  expect(jobs.map((j) => j.result.blemishesRemoved)).toEqual([[0]]);
   unmount();
   expect(element.textContent).toBe("");
 });

@@ -28,6 +28,7 @@ export function mount(element, sdk) {
         ${slider("teeth", "Whiten teeth", 0.3)}
         ${slider("eyeEnlarge", "Enlarge eyes", 0)}
         ${slider("faceSlim", "Slim face", 0)}
+        ${slider("blemishes", "Remove blemishes", 0)}
         <div class="panel-actions"><button type="button" class="button primary" data-testid="face-retouch">Retouch</button></div>
         <p class="panel-note">Saved as a new version of the photo; double-click a slider to reset it.</p>
       </section>

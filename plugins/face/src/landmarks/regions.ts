@@ -21,3 +21,5 @@ export const CHIN = 152;
 /** The lower half of the outline, cheekbone to cheekbone through the chin: what face slimming moves. */
 export const RIGHT_JAW = [132, 58, 172, 136, 150, 149, 176, 148];
 export const LEFT_JAW = [361, 288, 397, 365, 379, 378, 400, 377];
+/** The nose's base: its two lower corners beside the nostrils and the point below the tip (blemish removal keeps off it). */
+export const NOSE_BASE = [98, 327, 2];

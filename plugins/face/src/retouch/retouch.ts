@@ -6,12 +6,15 @@
  * - eyes: brightened inside the eye ellipses;
  * - teeth: only bright pixels inside the mouth are whitened (desaturated and lifted), so lips and
  *   the inside of the mouth stay as they are; with landmarks, only between the lips;
+ * - blemishes (first, so smoothing then blends the fills in): small dark spots on the skin are
+ *   found and filled from the skin around them (blemish.ts);
  * - then eye enlarge and face slim, a smooth warp of faces with landmarks (warp.ts).
  * Pixels outside every mask and warp are returned unchanged.
  */
 import sharp from "sharp";
 import type { Face } from "../detect/detector.js";
 import type { RgbImage } from "../image.js";
+import { removeBlemishes } from "./blemish.js";
 import { faceMask } from "./masks.js";
 import { type WarpParams, warpFaces } from "./warp.js";
 
@@ -26,6 +29,8 @@ export interface RetouchParams {
   eyeEnlarge?: number;
   /** 0..1; needs landmarks. */
   faceSlim?: number;
+  /** 0..1: opacity of the fill over small spots on the skin; 0 leaves them. */
+  blemishes?: number;
 }
 
 /** Fraction of the high-frequency detail smoothing always keeps. */
@@ -33,25 +38,39 @@ const TEXTURE_KEPT = 0.2;
 /** Luma difference (0..255) from which the blur is not applied at all (an edge, not skin). */
 const EDGE_LEVEL = 28;
 
-export async function retouch(img: RgbImage, faces: readonly Face[], params: RetouchParams): Promise<RgbImage & { changed: number }> {
-  const toned = await retouchTones(img, faces, params);
+/** The result: `blemishes` is how many spots were removed per face, in `faces`' order. */
+export async function retouch(img: RgbImage, faces: readonly Face[], params: RetouchParams): Promise<RgbImage & { changed: number; blemishes: number[] }> {
+  const spots = params.blemishes ?? 0;
+  // One skin mask for both blemishes and smoothing.
+  const skin = spots > 0 && faces.length > 0 ? await faceMask(faces, img.width, img.height, "skin") : null;
+  const cleaned = skin ? await removeBlemishes(img, faces, skin, spots) : null;
+  const blemishes = cleaned?.removed ?? faces.map(() => 0);
+  const toned = await retouchTones(cleaned ? { ...img, pixels: cleaned.pixels } : img, faces, params, skin);
   const warp: WarpParams = { eyeEnlarge: params.eyeEnlarge ?? 0, faceSlim: params.faceSlim ?? 0 };
-  if (warp.eyeEnlarge <= 0 && warp.faceSlim <= 0) return toned;
+  if (warp.eyeEnlarge <= 0 && warp.faceSlim <= 0) return { ...toned, changed: cleaned ? countChanged(toned.pixels, img.pixels) : toned.changed, blemishes };
   const warped = warpFaces(toned, faces, warp);
-  let changed = 0;
-  for (let p = 0; p < warped.pixels.length; p += 3) {
-    if (warped.pixels[p] !== img.pixels[p] || warped.pixels[p + 1] !== img.pixels[p + 1] || warped.pixels[p + 2] !== img.pixels[p + 2]) changed++;
-  }
-  return { ...warped, changed };
+  return { ...warped, changed: countChanged(warped.pixels, img.pixels), blemishes };
 }
 
-async function retouchTones(img: RgbImage, faces: readonly Face[], params: RetouchParams): Promise<RgbImage & { changed: number }> {
+/** Pixels (not bytes) that differ. */
+function countChanged(a: Uint8Array, b: Uint8Array): number {
+  let changed = 0;
+  for (let p = 0; p < a.length; p += 3) if (a[p] !== b[p] || a[p + 1] !== b[p + 1] || a[p + 2] !== b[p + 2]) changed++;
+  return changed;
+}
+
+async function retouchTones(
+  img: RgbImage,
+  faces: readonly Face[],
+  params: RetouchParams,
+  skinMask: Uint8Array | null = null,
+): Promise<RgbImage & { changed: number }> {
   const { width, height } = img;
   const out = new Uint8Array(img.pixels);
   if (faces.length === 0 || (params.smoothing <= 0 && params.eyes <= 0 && params.teeth <= 0)) return { pixels: out, width, height, changed: 0 };
   const meanWidth = faces.reduce((s, f) => s + f.box.width, 0) / faces.length;
   const [skin, eyes, mouth, blurred] = await Promise.all([
-    params.smoothing > 0 ? faceMask(faces, width, height, "skin") : null,
+    params.smoothing > 0 ? (skinMask ?? faceMask(faces, width, height, "skin")) : null,
     params.eyes > 0 ? faceMask(faces, width, height, "eyes") : null,
     // "teeth" is the opening between the lips where a face has landmarks, the mouth ellipse where not.
     params.teeth > 0 ? faceMask(faces, width, height, "teeth") : null,

@@ -43,12 +43,15 @@ export async function retouchJob(ctx: FaceCtx, job: JobContext<RetouchPayload>) 
     ingestJobId: added.jobId,
     faces: detection.faces.length,
     changedPixels: edited.changed,
+    // Spots removed, one count per face in the stored detection's order.
+    blemishesRemoved: edited.blemishes,
     params: {
       smoothing: job.payload.smoothing,
       eyes: job.payload.eyes,
       teeth: job.payload.teeth,
       eyeEnlarge: job.payload.eyeEnlarge ?? 0,
       faceSlim: job.payload.faceSlim ?? 0,
+      blemishes: job.payload.blemishes ?? 0,
     },
     timings: { retouchMs: Math.round(retouchMs), totalMs: Math.round(performance.now() - started) },
   };
