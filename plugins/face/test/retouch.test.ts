@@ -68,6 +68,18 @@ describe("retouch", () => {
     }
     expect(worst).toBeLessThanOrEqual(1);
     expect(out.changed).toBeGreaterThan(1000);
+    // Smoothing removes texture, not tone: the skin's mean level stays where it was.
+    const mean = (px: Uint8Array) => {
+      let sum = 0;
+      let n = 0;
+      for (let i = 0; i < W * H; i++) {
+        if (!inside(i)) continue;
+        sum += px[i * 3 + 1] as number;
+        n++;
+      }
+      return sum / n;
+    };
+    expect(Math.abs(mean(out.pixels) - mean(pixels))).toBeLessThan(0.25);
   });
 
   test("eyes are brightened inside the eye masks only; strength 0 is the identity", async () => {

@@ -76,9 +76,12 @@ async function retouchTones(
     params.teeth > 0 ? faceMask(faces, width, height, "teeth") : null,
     params.smoothing > 0
       ? sharp(img.pixels, { raw: { width, height, channels: 3 } })
-          .blur(Math.max(0.5, meanWidth * 0.025))
-          .raw()
+          // Float kernel and float output: libvips' integer kernel shifts a blur by up to ~2 levels and
+          // casting back to 8 bits truncates (−0.5 on average); smoothing would carry either into the skin.
+          .blur({ sigma: Math.max(0.5, meanWidth * 0.025), precision: "float" })
+          .raw({ depth: "float" })
           .toBuffer()
+          .then((buf) => new Float32Array(buf.buffer, buf.byteOffset, buf.length / 4))
       : null,
   ]);
   const src = img.pixels;
