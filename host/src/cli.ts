@@ -14,8 +14,8 @@ Commands:
   plugins list [--json]    each installed plugin's state, and the reason for one left out
   plugin new <id>          scaffold a plugin under plugins/<id>
   models list [--json]     this machine's devices; each model, its licence and whether it is installed
-  models fetch [id] [--force]
-                           fetch a model (all when omitted) into the cache and verify its sha256;
+  models fetch [id...] [--force]
+                           fetch models (all when none is named) into the cache and verify their sha256;
                            nothing downloads a model at run time
 
 Configuration comes from the environment: PORT, HOST, DATABASE_URL (else PGlite in ./.crealia/db),
@@ -67,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
       break;
     case "models":
       if (sub === "list") return modelsListCommand(config(), Boolean(values.json));
-      if (sub === "fetch") return modelsFetchCommand(config(), arg, Boolean(values.force));
+      if (sub === "fetch") return modelsFetchCommand(config(), positionals.slice(2), Boolean(values.force));
       break;
   }
   process.stderr.write(`Unknown command "${positionals.join(" ")}".\n\n${USAGE}`);

@@ -41,7 +41,8 @@ export async function modelsListCommand(config: KernelConfig, json: boolean): Pr
         m.manifest.version,
         m.manifest.task,
         m.manifest.license,
-        megabytes(m.manifest.size),
+        // A multi-file model (tfjs graph + weight shards) takes the room of all its files.
+        megabytes(m.manifest.size + (m.manifest.files ?? []).reduce((sum, f) => sum + f.size, 0)),
         status.problem ? `${status.state} (${status.problem})` : status.state,
         source,
       ];
@@ -53,9 +54,9 @@ export async function modelsListCommand(config: KernelConfig, json: boolean): Pr
 }
 
 /** `crealia models fetch [id] [--force]`: resolves each model (or the one named) into the cache and verifies its sha256. */
-export async function modelsFetchCommand(config: KernelConfig, id: string | undefined, force: boolean): Promise<number> {
+export async function modelsFetchCommand(config: KernelConfig, named: string[], force: boolean): Promise<number> {
   const store = createModelStore(config, { log: (message) => process.stderr.write(`${message}\n`) });
-  const ids = id ? [id] : store.registry.list().map((m) => m.manifest.id);
+  const ids = named.length > 0 ? named : store.registry.list().map((m) => m.manifest.id);
   if (ids.length === 0) {
     process.stderr.write(`No model manifests in ${store.registry.dir ?? "(no manifests folder: set CREALIA_MODELS_DIR)"}.\n`);
     return 1;
