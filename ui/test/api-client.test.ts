@@ -231,6 +231,9 @@ describe("messages", () => {
     expect(humanMessage(429, "X", "")).toMatch(/Too many attempts/);
     expect(humanMessage(503, "X", "")).toMatch(/busy or restarting/);
     expect(humanMessage(500, "X", "stack trace here")).not.toContain("stack trace");
+    expect(humanMessage(409, "KERNEL_MODEL_NOT_INSTALLED", "", { modelId: "blazeface-back", fetch: "crealia models fetch blazeface-back" })).toBe(
+      'The AI model "blazeface-back" this feature needs isn\'t installed on the server. An admin can install it with `crealia models fetch blazeface-back`.',
+    );
     expect(messageOf(new Error("boom"))).toBe("Something went wrong. Try again.");
     expect(messageOf(new TypeError("Failed to fetch"))).toMatch(/Can't reach/);
   });

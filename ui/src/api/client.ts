@@ -84,16 +84,16 @@ async function errorFrom(res: Response): Promise<ApiError> {
   } catch {
     // Not JSON (a proxy's HTML page, say): keep the status.
   }
-  const e = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
-  if (e && typeof e.code === "string") return new ApiError(res.status, e.code, typeof e.message === "string" ? e.message : "", requestId);
+  const e = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null)?.error;
+  if (e && typeof e.code === "string") return new ApiError(res.status, e.code, typeof e.message === "string" ? e.message : "", requestId, e.details);
   return new ApiError(res.status, `HTTP_${res.status}`, res.statusText, requestId);
 }
 
 export function errorFromXhr(status: number, text: string, requestId: string | null): ApiError {
   if (status === 0) return new ApiError(0, CLIENT_CODES.network, "", requestId);
   try {
-    const e = (JSON.parse(text) as { error?: { code?: unknown; message?: unknown } }).error;
-    if (e && typeof e.code === "string") return new ApiError(status, e.code, typeof e.message === "string" ? e.message : "", requestId);
+    const e = (JSON.parse(text) as { error?: { code?: unknown; message?: unknown; details?: unknown } }).error;
+    if (e && typeof e.code === "string") return new ApiError(status, e.code, typeof e.message === "string" ? e.message : "", requestId, e.details);
   } catch {
     // fall through
   }

@@ -6,8 +6,10 @@ export class ApiError extends Error {
     /** The server's own message (technical, may change wording). */
     readonly detail: string,
     readonly requestId: string | null = null,
+    /** The error body's `details`, when the kernel sent some. */
+    readonly details: unknown = undefined,
   ) {
-    super(humanMessage(status, code, detail));
+    super(humanMessage(status, code, detail, details));
     this.name = "ApiError";
   }
 }
@@ -52,10 +54,16 @@ const BY_CODE: Record<string, string> = {
  * already readable, so they are passed on; everything else gets a fixed sentence by code or
  * status, so no stack trace or raw JSON ever reaches the screen.
  */
-export function humanMessage(status: number, code: string, detail: string): string {
+export function humanMessage(status: number, code: string, detail: string, details?: unknown): string {
   if (code === "KERNEL_VALIDATION" || code === "KERNEL_REQUEST")
     return `The request was refused: ${detail || "some input is not valid"}.`.replace(/\.\.$/, ".");
   if (code === "KERNEL_UPLOAD_TOO_LARGE" && detail) return `${BY_CODE[code]} (${detail})`;
+  // The kernel names the missing model and the exact command: an admin can act on it as written.
+  const fetch = (details as { fetch?: unknown; modelId?: unknown } | undefined)?.fetch;
+  if (code === "KERNEL_MODEL_NOT_INSTALLED" && typeof fetch === "string") {
+    const model = (details as { modelId?: unknown }).modelId;
+    return `The AI model${typeof model === "string" ? ` "${model}"` : ""} this feature needs isn't installed on the server. An admin can install it with \`${fetch}\`.`;
+  }
   const known = BY_CODE[code];
   if (known) return known;
   if (status === 0) return BY_CODE.CLIENT_NETWORK as string;
