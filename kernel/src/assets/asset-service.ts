@@ -105,8 +105,10 @@ export class AssetService {
     tenantId: string,
     userId: string | null,
     file: NewFile,
-    options: { name: string; tags?: string[]; projectId?: string },
+    options: { name: string; tags?: string[]; projectId?: string; idempotencyKey?: string },
   ): Promise<{ asset: Asset; job: JobRecord }> {
+    const earlier = options.idempotencyKey ? await this.store.assetIdByKey(tenantId, options.idempotencyKey) : null;
+    if (earlier) return this.existing(tenantId, userId, earlier);
     const type = await this.validate(file.path);
     if (options.projectId && !(await this.store.projectExists(tenantId, options.projectId))) {
       throw kernelError("KERNEL_VALIDATION", "projectId does not name a project of this tenant");
@@ -117,7 +119,15 @@ export class AssetService {
     await this.blobs.put(key, createReadStream(file.path), { contentType: type.mime });
     try {
       await withTenant(this.db, tenantId, async (trx) => {
-        await this.store.insertAsset(trx, { id, tenantId, ownerUserId: userId, kind: type.kind, name: options.name, tags: normaliseTags(options.tags ?? []) });
+        await this.store.insertAsset(trx, {
+          id,
+          tenantId,
+          ownerUserId: userId,
+          kind: type.kind,
+          name: options.name,
+          tags: normaliseTags(options.tags ?? []),
+          idempotencyKey: options.idempotencyKey,
+        });
         await this.store.insertVersion(trx, {
           assetId: id,
           tenantId,
@@ -134,28 +144,66 @@ export class AssetService {
       });
     } catch (err) {
       await this.blobs.delete(key).catch(() => {});
+      // Two calls with one key at once: the one that lost the race answers with the winner's asset.
+      const winner = options.idempotencyKey && isUniqueViolation(err) ? await this.store.assetIdByKey(tenantId, options.idempotencyKey) : null;
+      if (winner) return this.existing(tenantId, userId, winner);
       throw err;
     }
     const job = await this.enqueueIngest(tenantId, userId, id, 1);
     return { asset: (await this.store.get(tenantId, id)) as Asset, job };
   }
 
+  /** An asset made by an earlier call with the same idempotency key, with its (idempotent) ingest job. */
+  private async existing(tenantId: string, userId: string | null, assetId: string): Promise<{ asset: Asset; job: JobRecord }> {
+    const asset = (await this.store.get(tenantId, assetId, { includeDeleted: true })) as Asset;
+    return { asset, job: await this.enqueueIngest(tenantId, userId, assetId, 1) };
+  }
+
   /**
    * Adds a version (an edit): the original and every earlier version stay untouched. The new
-   * version becomes current once its ingest finishes.
+   * version becomes current once its ingest finishes. With an idempotency key, a repeated call
+   * (a retried job) gets the version the first one added instead of a duplicate.
    */
-  async addVersion(tenantId: string, userId: string | null, assetId: string, file: NewFile, source: string): Promise<{ version: number; job: JobRecord }> {
+  async addVersion(
+    tenantId: string,
+    userId: string | null,
+    assetId: string,
+    file: NewFile,
+    source: string,
+    options: { idempotencyKey?: string } = {},
+  ): Promise<{ version: number; job: JobRecord }> {
     const type = await this.validate(file.path);
     const described = file.sha256 && file.size ? { size: file.size, sha256: file.sha256 } : await describeFile(file.path);
     let key = "";
-    const version = await withTenant(this.db, tenantId, async (trx) => {
-      const next = await this.store.nextVersion(trx, tenantId, assetId);
-      if (!next) throw kernelError("KERNEL_ASSET_NOT_FOUND", `no asset ${assetId} in this tenant`);
-      key = assetKeys.original(tenantId, assetId, next, type.ext);
-      await this.blobs.put(key, createReadStream(file.path), { contentType: type.mime });
-      await this.store.insertVersion(trx, { assetId, tenantId, version: next, blobKey: key, mime: type.mime, source, userId, ...described, media: type.media });
-      return next;
-    });
+    let version: number;
+    try {
+      version = await withTenant(this.db, tenantId, async (trx) => {
+        // The asset row is locked from here: concurrent edits (and repeats of one key) run one at a time.
+        const next = await this.store.nextVersion(trx, tenantId, assetId);
+        if (!next) throw kernelError("KERNEL_ASSET_NOT_FOUND", `no asset ${assetId} in this tenant`);
+        const earlier = options.idempotencyKey ? await this.store.versionByKey(trx, tenantId, assetId, options.idempotencyKey) : null;
+        if (earlier) return earlier;
+        key = assetKeys.original(tenantId, assetId, next, type.ext);
+        await this.blobs.put(key, createReadStream(file.path), { contentType: type.mime });
+        await this.store.insertVersion(trx, {
+          assetId,
+          tenantId,
+          version: next,
+          blobKey: key,
+          mime: type.mime,
+          source,
+          userId,
+          ...described,
+          media: type.media,
+          idempotencyKey: options.idempotencyKey,
+        });
+        return next;
+      });
+    } catch (err) {
+      // Nothing half-made stays behind: a stored file whose row was not written is removed.
+      if (key) await this.blobs.delete(key).catch(() => {});
+      throw err;
+    }
     const job = await this.enqueueIngest(tenantId, userId, assetId, version);
     return { version, job };
   }
@@ -300,4 +348,9 @@ export function downloadName(assetName: string, version: number, mime: string): 
   const ext = EXTENSIONS[mime] ?? (dot > 0 ? assetName.slice(dot + 1) : "");
   const marked = version > 1 ? `${base} (v${version})` : base;
   return ext ? `${marked}.${ext}` : marked;
+}
+
+/** Postgres' unique_violation. */
+function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === "23505";
 }

@@ -36,9 +36,17 @@ export class AssetStore {
 
   async insertAsset(
     trx: Knex.Transaction,
-    a: { id: string; tenantId: string; ownerUserId: string | null; kind: AssetKind; name: string; tags: string[] },
+    a: { id: string; tenantId: string; ownerUserId: string | null; kind: AssetKind; name: string; tags: string[]; idempotencyKey?: string },
   ): Promise<void> {
-    await trx("kernel.assets").insert({ id: a.id, tenant_id: a.tenantId, owner_user_id: a.ownerUserId, kind: a.kind, name: a.name, status: "processing" });
+    await trx("kernel.assets").insert({
+      id: a.id,
+      tenant_id: a.tenantId,
+      owner_user_id: a.ownerUserId,
+      kind: a.kind,
+      name: a.name,
+      status: "processing",
+      idempotency_key: a.idempotencyKey ?? null,
+    });
     if (a.tags.length) await trx("kernel.asset_tags").insert(a.tags.map((tag) => ({ asset_id: a.id, tenant_id: a.tenantId, tag })));
   }
 
@@ -55,6 +63,7 @@ export class AssetStore {
       source: string;
       userId: string | null;
       media: { width: number | null; height: number | null; durationMs: number | null; metadata: Record<string, unknown> };
+      idempotencyKey?: string;
     },
   ): Promise<void> {
     await trx("kernel.asset_versions").insert({
@@ -71,7 +80,20 @@ export class AssetStore {
       height: v.media.height,
       duration_ms: v.media.durationMs,
       metadata: JSON.stringify(v.media.metadata),
+      idempotency_key: v.idempotencyKey ?? null,
     });
+  }
+
+  /** The version an earlier call with this idempotency key added, if any. */
+  async versionByKey(trx: Knex.Transaction, tenantId: string, assetId: string, key: string): Promise<number | null> {
+    const row = await trx("kernel.asset_versions").where({ tenant_id: tenantId, asset_id: assetId, idempotency_key: key }).first("version");
+    return row ? Number(row.version) : null;
+  }
+
+  /** The asset an earlier call with this idempotency key created, if any (in the trash or not). */
+  async assetIdByKey(tenantId: string, key: string): Promise<string | null> {
+    const row = await withTenant(this.db, tenantId, (db) => db("kernel.assets").where({ tenant_id: tenantId, idempotency_key: key }).first("id"));
+    return row ? String(row.id) : null;
   }
 
   async versionRow(tenantId: string, assetId: string, version: number): Promise<(AssetVersion & { blobKey: string }) | null> {

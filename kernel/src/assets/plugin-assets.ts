@@ -33,6 +33,13 @@ export function createPluginAssets(manifest: PluginManifest, assets: () => Asset
       throw kernelError("KERNEL_CAPABILITY_DENIED", `${manifest.id} cannot use assets this way: its manifest does not ask for "${permission}"`);
     }
   };
+  // A plugin's keys cannot collide with another plugin's: the kernel prefixes them.
+  const scopedKey = (key: string | undefined) => {
+    if (key === undefined) return undefined;
+    if (typeof key !== "string" || key.length === 0 || key.length > 200)
+      throw kernelError("KERNEL_VALIDATION", "idempotencyKey must be a string of 1 to 200 characters");
+    return `${manifest.id}:${key}`;
+  };
   // Bytes from a plugin go through the same validation as uploads, from a temp file.
   const withFile = async <T>(file: string | Buffer, fn: (file: { path: string }) => Promise<T>): Promise<T> => {
     if (typeof file === "string") return fn({ path: file });
@@ -58,13 +65,20 @@ export function createPluginAssets(manifest: PluginManifest, assets: () => Asset
     },
     async addVersion(tenantId, assetId, file, options) {
       need("asset.write");
-      const { version, job } = await withFile(file, (f) => assets().addVersion(tenantId, options?.userId ?? null, assetId, f, `edit:${manifest.id}`));
+      const idempotencyKey = scopedKey(options?.idempotencyKey);
+      const { version, job } = await withFile(file, (f) =>
+        assets().addVersion(tenantId, options?.userId ?? null, assetId, f, `edit:${manifest.id}`, { idempotencyKey }),
+      );
       return { version, jobId: job.id };
     },
     async create(tenantId, file, options) {
       need("asset.write");
       const { asset, job } = await withFile(file, (f) =>
-        assets().create(tenantId, options.userId ?? null, f, { name: sanitizeFileName(options.name), tags: options.tags }),
+        assets().create(tenantId, options.userId ?? null, f, {
+          name: sanitizeFileName(options.name),
+          tags: options.tags,
+          idempotencyKey: scopedKey(options.idempotencyKey),
+        }),
       );
       return { assetId: asset.id, jobId: job.id };
     },

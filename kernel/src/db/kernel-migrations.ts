@@ -5,6 +5,7 @@ import * as m0004 from "./migrations/0004_identity.js";
 import * as m0005 from "./migrations/0005_row_level_security.js";
 import * as m0006 from "./migrations/0006_asset_uploads.js";
 import * as m0007 from "./migrations/0007_project_assets_grant.js";
+import * as m0008 from "./migrations/0008_asset_idempotency.js";
 import type { Migration } from "./migrator.js";
 
 export { KERNEL_SCHEMA } from "./migrations/schema.js";
@@ -21,4 +22,5 @@ export const kernelMigrations: Migration[] = [
   { name: "0005_row_level_security", ...m0005 },
   { name: "0006_asset_uploads", ...m0006 },
   { name: "0007_project_assets_grant", ...m0007 },
+  { name: "0008_asset_idempotency", ...m0008 },
 ];

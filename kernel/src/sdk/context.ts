@@ -395,12 +395,30 @@ export interface PluginAssets {
    * Needs "asset.write". Stores an edit as a new version (the original and earlier versions stay);
    * `file` is a path or the bytes. The version becomes current once its ingest job finishes.
    */
-  addVersion(tenantId: string, assetId: string, file: string | Buffer, options?: { userId?: string | null }): Promise<{ version: number; jobId: string }>;
+  addVersion(
+    tenantId: string,
+    assetId: string,
+    file: string | Buffer,
+    options?: {
+      userId?: string | null;
+      /**
+       * Makes the call safe to repeat: a second call with the same key (a retried job: pass its job id)
+       * answers with the version the first one added instead of adding another. Scoped to the plugin and asset.
+       */
+      idempotencyKey?: string;
+    },
+  ): Promise<{ version: number; jobId: string }>;
   /** Needs "asset.write". A new asset from bytes the plugin produced (a render, an export). */
   create(
     tenantId: string,
     file: string | Buffer,
-    options: { name: string; tags?: string[]; userId?: string | null },
+    options: {
+      name: string;
+      tags?: string[];
+      userId?: string | null;
+      /** As for `addVersion`: a repeated call with the same key answers with the asset the first one created. Scoped to the plugin. */
+      idempotencyKey?: string;
+    },
   ): Promise<{ assetId: string; jobId: string }>;
 }
 

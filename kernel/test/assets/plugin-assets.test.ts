@@ -35,6 +35,42 @@ test("a plugin creates an asset from bytes it made", async () => {
   expect(asset).toMatchObject({ name: "render.png", kind: "image", status: "ready", version: { width: 64, source: "upload" } });
 });
 
+/** Repeats (some at once) of an edit and a render with one key each: the first result comes back every time. */
+async function idempotentWrites(t: TestKernel) {
+  const up = await t.inject({ method: "POST", url: "/api/assets", ...multipart({ name: "c.jpg", data: await jpegWithExif(60, 40) }) });
+  const id = up.json().asset.id;
+  await t.waitForJob(up.json().jobId);
+  const edit = () => t.inject({ method: "POST", url: `/api/p/fixture-asset-editor/v1/negate/${id}?key=job-1` });
+  const [a, b] = await Promise.all([edit(), edit()]);
+  const c = await edit();
+  expect([a, b, c].map((r) => r.json().version)).toEqual([2, 2, 2]);
+  expect(new Set([a, b, c].map((r) => r.json().jobId)).size).toBe(1);
+  const other = await t.inject({ method: "POST", url: `/api/p/fixture-asset-editor/v1/negate/${id}?key=job-2` });
+  expect(other.json().version).toBe(3);
+  const versions = (await t.inject({ method: "GET", url: `/api/assets/${id}/versions` })).json().versions;
+  expect(versions).toHaveLength(3);
+
+  const render = () => t.inject({ method: "POST", url: "/api/p/fixture-asset-editor/v1/render", payload: { name: "once.png", key: "render-1" } });
+  const [r1, r2] = await Promise.all([render(), render()]);
+  expect(r1.json().assetId).toBe(r2.json().assetId);
+  expect((await render()).json().assetId).toBe(r1.json().assetId);
+  const listed = (await t.inject({ method: "GET", url: "/api/assets?q=once" })).json().assets;
+  expect(listed).toHaveLength(1);
+}
+
+test("with an idempotency key, a repeated addVersion or create (a retried job) gets the first result back: no duplicate", async () => {
+  await idempotentWrites(t);
+});
+
+test("the same on Postgres, where concurrent repeats really race for the key", async () => {
+  const pg = await createTestKernel({ plugins: [fixture("asset-editor")], database: "postgres" });
+  try {
+    await idempotentWrites(pg);
+  } finally {
+    await pg.close();
+  }
+});
+
 test("ctx.assets refuses a plugin whose manifest does not ask for it, and other tenants' assets are invisible", async () => {
   const up = await t.inject({ method: "POST", url: "/api/assets", ...multipart({ name: "b.jpg", data: await jpegWithExif(50, 50) }) });
   const other = await t.createTenant("plugin-assets-other");

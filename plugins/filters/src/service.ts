@@ -355,13 +355,14 @@ export class FiltersService {
     const what = o.platform ? (PLATFORMS.find((p) => p.id === o.platform)?.label ?? o.platform) : "edited";
     const saved =
       o.saveAs === "version"
-        ? { kind: "version" as const, ...(await this.ctx.assets.addVersion(tenantId, asset.id, enc.data, { userId: job.userId })) }
+        ? { kind: "version" as const, ...(await this.ctx.assets.addVersion(tenantId, asset.id, enc.data, { userId: job.userId, idempotencyKey: job.id })) }
         : {
             kind: "asset" as const,
             ...(await this.ctx.assets.create(tenantId, enc.data, {
               name: `${o.name ?? `${base} (${what})`}.${EXTENSION[o.format]}`,
               tags: ["filters", "export", ...(o.platform ? [o.platform] : [])],
               userId: job.userId,
+              idempotencyKey: job.id,
             })),
           };
     const result: ExportResult = {

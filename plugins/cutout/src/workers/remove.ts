@@ -49,7 +49,7 @@ export async function removeJob(ctx: CutoutCtx, job: JobContext<RemovePayload>) 
   const { bytes, mime } = encoded;
   const composeMs = performance.now() - t;
   await job.progress(0.9);
-  const added = await ctx.assets.addVersion(job.tenantId, assetId, bytes, { userId: job.userId });
+  const added = await ctx.assets.addVersion(job.tenantId, assetId, bytes, { userId: job.userId, idempotencyKey: job.id });
   let covered = 0;
   for (let i = 0; i < alpha.length; i++) covered += alpha[i] as number;
   return {

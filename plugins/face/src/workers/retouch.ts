@@ -34,7 +34,7 @@ export async function retouchJob(ctx: FaceCtx, job: JobContext<RetouchPayload>) 
   const retouchMs = performance.now() - t;
   await job.progress(0.8);
   const { bytes } = await encodeLike(edited, img.format);
-  const added = await ctx.assets.addVersion(job.tenantId, assetId, bytes, { userId: job.userId });
+  const added = await ctx.assets.addVersion(job.tenantId, assetId, bytes, { userId: job.userId, idempotencyKey: job.id });
   return {
     status: "retouched",
     assetId,

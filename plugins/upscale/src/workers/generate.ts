@@ -17,6 +17,7 @@ export async function generateJob(ctx: UpscaleCtx, job: JobContext<GeneratePaylo
     name: name ?? `generated-${job.id.slice(0, 8)}.png`,
     tags: ["generated"],
     userId: job.userId,
+    idempotencyKey: job.id,
   });
   return { status: "generated", assetId: created.assetId, ingestJobId: created.jobId, backend: backend.id, prompt: req.prompt };
 }

@@ -19,6 +19,6 @@ export async function styleJob(ctx: UpscaleCtx, job: JobContext<StylePayload>) {
   const image = await loadPixels(ctx, job.tenantId, assetId, version);
   await job.progress(0.1);
   const bytes = await backend.style({ ...req, image }, { signal: job.signal });
-  const added = await ctx.assets.addVersion(job.tenantId, assetId, bytes, { userId: job.userId });
+  const added = await ctx.assets.addVersion(job.tenantId, assetId, bytes, { userId: job.userId, idempotencyKey: job.id });
   return { status: "styled", assetId, fromVersion: version, newVersion: added.version, ingestJobId: added.jobId, backend: backend.id };
 }

@@ -102,7 +102,7 @@ export async function upscaleJob(ctx: UpscaleCtx, job: JobContext<UpscalePayload
       : img.format === "webp"
         ? await out.webp({ quality: 92 }).toBuffer()
         : await out.jpeg({ quality: 92 }).toBuffer();
-  const added = await ctx.assets.addVersion(job.tenantId, assetId, bytes, { userId: job.userId });
+  const added = await ctx.assets.addVersion(job.tenantId, assetId, bytes, { userId: job.userId, idempotencyKey: job.id });
   const seconds = (performance.now() - started) / 1000;
   return {
     status: "upscaled",

@@ -147,6 +147,8 @@ export async function renderJob(
       name: `${doc.name}${preview ? " (preview)" : ""}.${format}`,
       tags: ["video-render", ...(preview ? ["preview"] : [])],
       userId: job.userId,
+      // A retried render (a worker died after the upload) gives back the asset, not a second copy.
+      idempotencyKey: job.id,
     });
     await job.progress(1);
     await ctx.events.publish("video.rendered", { projectId, revision, assetId: created.assetId, preview }, { tenantId: job.tenantId });
