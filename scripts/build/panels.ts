@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { newestMtime } from "./newest-mtime.js";
 
 /**
  * Builds the UI panels that plugins write in TypeScript: a panel whose manifest entry is
@@ -14,15 +15,6 @@ interface PanelBuild {
   plugin: string;
   source: string;
   outfile: string;
-}
-
-function newest(dir: string): number {
-  let latest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    latest = Math.max(latest, entry.isDirectory() ? newest(full) : statSync(full).mtimeMs);
-  }
-  return latest;
 }
 
 /** The TypeScript panels of the plugins in `plugins/`. */
@@ -45,7 +37,7 @@ export function typescriptPanels(pluginsDir = path.join(repoRoot, "plugins")): P
 
 function isStale(p: PanelBuild): boolean {
   if (!existsSync(p.outfile)) return true;
-  return newest(path.dirname(p.source)) > statSync(p.outfile).mtimeMs;
+  return newestMtime(path.dirname(p.source)) > statSync(p.outfile).mtimeMs;
 }
 
 /** Builds the panels (only stale ones with `ifStale`); returns the plugins built. */

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+import { newestMtime } from "../../scripts/build/newest-mtime.js";
 
 /**
  * Builds the studio into ui/dist (vite), then writes .br and .gz beside every script and
@@ -12,15 +13,6 @@ import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 export const uiRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const distDir = path.join(uiRoot, "dist");
 
-function newest(dir: string): number {
-  let latest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    latest = Math.max(latest, entry.isDirectory() ? newest(full) : statSync(full).mtimeMs);
-  }
-  return latest;
-}
-
 /** Whether ui/dist is missing or older than any input of the build. */
 export function studioIsStale(): boolean {
   let built: number;
@@ -29,7 +21,10 @@ export function studioIsStale(): boolean {
   } catch {
     return true;
   }
-  const inputs = [newest(path.join(uiRoot, "src")), ...["index.html", "vite.config.ts", "package.json"].map((f) => statSync(path.join(uiRoot, f)).mtimeMs)];
+  const inputs = [
+    newestMtime(path.join(uiRoot, "src")),
+    ...["index.html", "vite.config.ts", "package.json"].map((f) => statSync(path.join(uiRoot, f)).mtimeMs),
+  ];
   return inputs.some((t) => t > built);
 }
 
