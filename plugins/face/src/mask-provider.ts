@@ -9,7 +9,7 @@ import type { PluginContext } from "@crealia/kernel/sdk";
 import { type Face, type FaceModelChoice, scaleFaces } from "./detect/detector.js";
 import { type FaceMaskKind, faceMask, MASK_KINDS } from "./retouch/masks.js";
 import { SEGMENT_MASK_KINDS, type SegmentMaskKind, segmentMask } from "./segment/masks.js";
-import { detectWithLandmarks, meshInstalled } from "./service.js";
+import { detectWithLandmarks, irisInstalled, meshInstalled } from "./service.js";
 import { DetectionStore } from "./store.js";
 
 /** The contract of `filters.mask` (declared by the filters plugin). */
@@ -51,7 +51,9 @@ export function maskProviders(ctx: Pick<PluginContext, "db" | "models">): Filter
       }
     }
     const model = (["front", "back", "auto"] as const).includes(input.params.model as FaceModelChoice) ? (input.params.model as FaceModelChoice) : "auto";
-    const run = await detectWithLandmarks(ctx.models, input, { model, landmarks: await meshInstalled(ctx), run: { signal: input.signal } });
+    const landmarks = await meshInstalled(ctx);
+    const iris = landmarks && (await irisInstalled(ctx));
+    const run = await detectWithLandmarks(ctx.models, input, { model, landmarks, iris, run: { signal: input.signal } });
     return run.faces;
   };
   const featherOf = (params: Record<string, unknown>) => (typeof params.feather === "number" && params.feather > 0 && params.feather <= 4 ? params.feather : 1);

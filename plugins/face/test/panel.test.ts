@@ -7,7 +7,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { createTestKernel, installModel, type TestKernel } from "@crealia/kernel/testing";
 import { JSDOM } from "jsdom";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { facesScene } from "./fixtures.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -94,7 +94,10 @@ test("the retouch sliders, eye enlarge, face slim and blemishes included, go to 
   (element.querySelector("[data-testid=face-retouch]") as HTMLButtonElement).click();
 
   await until(() => commits.length > 0 || toasts.length > 0, "the retouch to end");
-  expect(toasts[0]).toMatch(/^Retouched 1 face\(s\): saved as version 2\.$/);
+  // Says what was done: each step whose slider was up, and what blemish removal found (nothing, on a drawing).
+  expect(toasts).toEqual([
+    "Retouched 1 face: skin smoothed, eyes brightened, teeth whitened, eyes enlarged, face slimmed, no blemishes found. Saved as version 2.",
+  ]);
   expect(sent).toEqual([
     {
       url: `${API}/assets/${assetId}/retouch`,
@@ -112,4 +115,26 @@ test("the retouch sliders, eye enlarge, face slim and blemishes included, go to 
   expect(jobs.map((j) => j.result.blemishesRemoved)).toEqual([[0]]);
   unmount();
   expect(element.textContent).toBe("");
+});
+
+describe("the retouch toast", () => {
+  const summary = async () =>
+    ((await import(pathToFileURL(path.join(pluginDir, "ui", "face.js")).href)) as { retouchSummary: (p: object, r: object) => string }).retouchSummary;
+  const params = { smoothing: 0.5, eyes: 0, teeth: 0, eyeEnlarge: 0, faceSlim: 0, blemishes: 0.6 };
+
+  test("adds up the blemishes removed over the faces", async () => {
+    expect((await summary())(params, { faces: 2, newVersion: 3, blemishesRemoved: [2, 1] })).toBe(
+      "Retouched 2 faces: skin smoothed, 3 blemishes removed. Saved as version 3.",
+    );
+    expect((await summary())(params, { faces: 1, newVersion: 2, blemishesRemoved: [1] })).toBe(
+      "Retouched 1 face: skin smoothed, 1 blemish removed. Saved as version 2.",
+    );
+  });
+
+  test("says nothing of blemishes when their slider was at 0, nor of steps left at 0", async () => {
+    expect((await summary())({ ...params, blemishes: 0 }, { faces: 1, newVersion: 2, blemishesRemoved: [0] })).toBe(
+      "Retouched 1 face: skin smoothed. Saved as version 2.",
+    );
+    expect((await summary())({ ...params, smoothing: 0, blemishes: 0 }, { faces: 1, newVersion: 2 })).toBe("Retouched 1 face. Saved as version 2.");
+  });
 });

@@ -3,6 +3,26 @@
 const slider = (param, label, value) =>
   `<label class="panel-field"><span>${label}</span><input type="range" min="0" max="1" step="0.05" value="${value}" data-param="${param}" /><output>${value}</output></label>`;
 
+const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+
+/** What a retouch did, in words: the steps whose slider was up, the blemishes removed, the new version. */
+export function retouchSummary(params, result) {
+  const steps = [
+    ["smoothing", "skin smoothed"],
+    ["eyes", "eyes brightened"],
+    ["teeth", "teeth whitened"],
+    ["eyeEnlarge", "eyes enlarged"],
+    ["faceSlim", "face slimmed"],
+  ]
+    .filter(([param]) => params[param] > 0)
+    .map(([, done]) => done);
+  // One count per face; jobs from before blemish removal have none.
+  const spots = (result.blemishesRemoved ?? []).reduce((sum, n) => sum + n, 0);
+  if (params.blemishes > 0) steps.push(spots === 0 ? "no blemishes found" : `${plural(spots, "blemish", "blemishes")} removed`);
+  const what = steps.length > 0 ? `: ${steps.join(", ")}` : "";
+  return `Retouched ${plural(result.faces, "face", "faces")}${what}. Saved as version ${result.newVersion}.`;
+}
+
 export function mount(element, sdk) {
   element.innerHTML = `
     <div class="panel-form face-panel">
@@ -96,7 +116,7 @@ export function mount(element, sdk) {
     if (result.status === "no-faces") return sdk.toast("No faces in this photo: nothing to retouch.", "info");
     sdk.editor?.setPreview(`/api/assets/${result.assetId}/files/original?version=${result.newVersion}`);
     sdk.editor?.commit("Face retouch", { ...params, version: result.newVersion });
-    sdk.toast(`Retouched ${result.faces} face(s): saved as version ${result.newVersion}.`, "success");
+    sdk.toast(retouchSummary(params, result), "success");
   };
 
   const handlers = [

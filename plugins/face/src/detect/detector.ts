@@ -11,9 +11,10 @@ export const FACE_MODELS = {
 } as const;
 export type FaceModelId = keyof typeof FACE_MODELS;
 
-/** `front`: selfies and portraits; `back`: smaller faces, group photos; `auto`: both, merged. */
+/** `front`: selfies and portraits; `back`: smaller faces, group photos; `auto`: those fetched (both, merged, when both are). */
 export type FaceModelChoice = "front" | "back" | "auto";
 
+/** Every model the choice may run; `auto` runs the fetched ones among them (service.ts `detectorModels`). */
 export function modelIds(choice: FaceModelChoice): FaceModelId[] {
   return choice === "front" ? ["blazeface-front"] : choice === "back" ? ["blazeface-back"] : ["blazeface-front", "blazeface-back"];
 }
@@ -32,12 +33,14 @@ export interface DetectionRun {
   width: number;
   height: number;
   /** `windows`: how many panorama windows the model ran on besides the whole image (absent when none). */
-  runs: { model: FaceModelId | "facemesh"; device: string; fallback: string | null; faces: number; windows?: number }[];
+  runs: { model: FaceModelId | "facemesh" | "iris"; device: string; fallback: string | null; faces: number; windows?: number }[];
   timings: { preprocessMs: number; inferenceMs: number; postprocessMs: number };
 }
 
 export interface DetectOptions {
   model?: FaceModelChoice;
+  /** The detector models to run (default: all of the choice's); `auto` passes the fetched ones. */
+  ids?: readonly FaceModelId[];
   minScore?: number;
   /** IoU above which detections are merged (MediaPipe: 0.3). */
   nmsThreshold?: number;
@@ -138,7 +141,7 @@ export async function detectFaces(models: Pick<PluginModels, "run">, img: RgbIma
   const runs: DetectionRun["runs"] = [];
   const all: RawDetection[] = [];
   const windows = panoramaWindows(img.width, img.height);
-  for (const id of modelIds(options.model ?? "auto")) {
+  for (const id of options.ids ?? modelIds(options.model ?? "auto")) {
     const spec = FACE_MODELS[id];
     const found: RawDetection[] = [];
     let device = "cpu";
@@ -213,7 +216,23 @@ export function scaleFaces(faces: readonly Face[], sx: number, sy: number): Face
     box: { x: f.box.x * sx, y: f.box.y * sy, width: f.box.width * sx, height: f.box.height * sy },
     keypoints: f.keypoints.map((k) => ({ ...k, x: k.x * sx, y: k.y * sy })),
     ...(f.landmarks
-      ? { landmarks: { score: f.landmarks.score, points: f.landmarks.points.map(([x, y, z]) => [x * sx, y * sy, z * s] as [number, number, number]) } }
+      ? {
+          landmarks: {
+            score: f.landmarks.score,
+            points: f.landmarks.points.map(([x, y, z]) => [x * sx, y * sy, z * s] as [number, number, number]),
+            ...(f.landmarks.irises
+              ? {
+                  irises: f.landmarks.irises.map((e) => ({
+                    ...e,
+                    x: e.x * sx,
+                    y: e.y * sy,
+                    radius: e.radius * s,
+                    outline: e.outline.map(([x, y]) => [x * sx, y * sy] as [number, number]),
+                  })),
+                }
+              : {}),
+          },
+        }
       : {}),
   }));
 }

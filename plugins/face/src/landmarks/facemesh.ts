@@ -7,6 +7,7 @@ import type { ModelRunOptions, PluginModels } from "@crealia/kernel/sdk";
 import type { Face } from "../detect/detector.js";
 import type { RgbImage } from "../image.js";
 import { type CropSquare, cropTensor, fromCrop } from "./crop.js";
+import type { EyeIris } from "./iris.js";
 import { MESH_POINTS } from "./regions.js";
 
 export const FACEMESH_MODEL = "facemesh";
@@ -19,6 +20,8 @@ export interface FaceLandmarks {
   score: number;
   /** 468 points `[x, y, z]`, x and y in image pixels, z depth relative to the face centre on the same scale. */
   points: [number, number, number][];
+  /** Both eyes' irises (right, left), when the `iris` model ran (see iris.ts). */
+  irises?: EyeIris[];
 }
 
 export interface LandmarkTimings {

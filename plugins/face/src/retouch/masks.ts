@@ -57,6 +57,9 @@ function svgPolygon(points: readonly [number, number, number][], ring: readonly 
   return `<polygon points="${xy}" fill="${fill}"${stroke > 0 ? ` stroke="${fill}" stroke-width="${stroke.toFixed(2)}" stroke-linejoin="round"` : ""}/>`;
 }
 
+const svgOutline = (outline: readonly [number, number][], fill: string, attrs = "") =>
+  `<polygon points="${outline.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(" ")}" fill="${fill}"${attrs}/>`;
+
 /** The shapes of one face with landmarks. */
 function meshShapes(f: Face, points: [number, number, number][], kind: FaceMaskKind): string[] {
   const w = f.box.width;
@@ -67,7 +70,11 @@ function meshShapes(f: Face, points: [number, number, number][], kind: FaceMaskK
     for (const ring of [RIGHT_BROW, LEFT_BROW]) shapes.push(svgPolygon(points, ring, "#000", w * 0.03));
     shapes.push(svgPolygon(points, LIPS_OUTER, "#000", w * 0.03));
   }
-  if (kind === "eyes") for (const ring of [RIGHT_EYE, LEFT_EYE]) shapes.push(svgPolygon(points, ring, "#fff"));
+  if (kind === "eyes") {
+    // The iris model's outline hugs the lids more closely than the mesh's ring.
+    if (f.landmarks?.irises) for (const e of f.landmarks.irises) shapes.push(svgOutline(e.outline, "#fff"));
+    else for (const ring of [RIGHT_EYE, LEFT_EYE]) shapes.push(svgPolygon(points, ring, "#fff"));
+  }
   if (kind === "mouth" || kind === "lips") shapes.push(svgPolygon(points, LIPS_OUTER, "#fff"));
   if (kind === "lips") shapes.push(svgPolygon(points, LIPS_INNER, "#000"));
   if (kind === "teeth") shapes.push(svgPolygon(points, LIPS_INNER, "#fff"));
@@ -96,11 +103,46 @@ export async function faceMask(faces: readonly Face[], width: number, height: nu
     if (kind === "eyes") for (const e of eyeEllipses(f)) shapes.push(svgEllipse(e, "#fff"));
     if (kind === "mouth" || kind === "lips" || kind === "teeth") shapes.push(svgEllipse(mouthEllipse(f), "#fff"));
   }
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="#000"/>${shapes.join("")}</svg>`;
   const meanWidth = faces.reduce((s, f) => s + f.box.width, 0) / faces.length;
   // Mesh polygons follow the features closely, so they get half the feather of the rough ellipses.
   const fine = faces.every((f) => f.landmarks) ? 0.5 : 1;
   const sigma = Math.max(0.3, meanWidth * (kind === "faces" || kind === "skin" ? 0.06 : 0.03 * fine) * feather);
-  const data = await sharp(Buffer.from(svg), { limitInputPixels: false }).resize(width, height, { fit: "fill" }).extractChannel(0).blur(sigma).raw().toBuffer();
-  return new Uint8Array(data.buffer, data.byteOffset, data.length);
+  // With irises the eye outline is the lids' edge: feathered inwards only, so brightening stays off the lids.
+  const inward = kind === "eyes" && faces.some((f) => f.landmarks?.irises);
+  return drawMask(shapes.join(""), width, height, sigma, inward);
+}
+
+/** SVG shapes on black, rasterised and blurred by `sigma`; `inward`: the blur is kept inside the shapes only. */
+async function drawMask(shapes: string, width: number, height: number, sigma: number, inward = false): Promise<Uint8Array> {
+  const svg = Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="#000"/>${shapes}</svg>`,
+  );
+  const hard = sharp(svg, { limitInputPixels: false }).resize(width, height, { fit: "fill" }).extractChannel(0);
+  const data = await hard.clone().blur(sigma).raw().toBuffer();
+  const mask = new Uint8Array(data.buffer, data.byteOffset, data.length);
+  if (!inward) return mask;
+  const edge = await hard.raw().toBuffer();
+  for (let i = 0; i < mask.length; i++) if ((mask[i] as number) > (edge[i] as number)) mask[i] = edge[i] as number;
+  return mask;
+}
+
+/**
+ * The irises of faces that have them (discs clipped to their eye's outline: a lid may cover part
+ * of one), feathered inwards like the eyes mask; all zero for faces without. Retouch uses it to
+ * treat the iris apart from the whites.
+ */
+export async function irisMask(faces: readonly Face[], width: number, height: number): Promise<Uint8Array> {
+  const shapes: string[] = [];
+  let n = 0;
+  for (const f of faces) {
+    for (const e of f.landmarks?.irises ?? []) {
+      const id = `eye${n++}`;
+      shapes.push(
+        `<clipPath id="${id}">${svgOutline(e.outline, "#fff")}</clipPath><circle cx="${e.x.toFixed(1)}" cy="${e.y.toFixed(1)}" r="${Math.max(0.5, e.radius).toFixed(2)}" fill="#fff" clip-path="url(#${id})"/>`,
+      );
+    }
+  }
+  if (shapes.length === 0) return new Uint8Array(width * height);
+  const meanWidth = faces.reduce((s, f) => s + f.box.width, 0) / faces.length;
+  return drawMask(shapes.join(""), width, height, Math.max(0.3, meanWidth * 0.008), true);
 }

@@ -3,7 +3,8 @@
  * - skin smoothing: an edge-aware blend towards a Gaussian blur inside the feathered skin mask;
  *   where the blur differs from the pixel by more than an edge threshold (brows, nostrils, the
  *   face outline) it is not applied, and a share of the fine detail is always kept (texture);
- * - eyes: brightened inside the eye ellipses;
+ * - eyes: brightened inside the eye openings (mesh or iris outline; ellipses without landmarks);
+ *   where the irises are known, the whites also lose some of their colour cast and the iris keeps its colour;
  * - teeth: only bright pixels inside the mouth are whitened (desaturated and lifted), so lips and
  *   the inside of the mouth stay as they are; with landmarks, only between the lips;
  * - blemishes (first, so smoothing then blends the fills in): small dark spots on the skin are
@@ -15,7 +16,7 @@ import sharp from "sharp";
 import type { Face } from "../detect/detector.js";
 import type { RgbImage } from "../image.js";
 import { removeBlemishes } from "./blemish.js";
-import { faceMask } from "./masks.js";
+import { faceMask, irisMask } from "./masks.js";
 import { type WarpParams, warpFaces } from "./warp.js";
 
 export interface RetouchParams {
@@ -35,6 +36,8 @@ export interface RetouchParams {
 
 /** Fraction of the high-frequency detail smoothing always keeps. */
 const TEXTURE_KEPT = 0.2;
+/** How much of the whites' colour cast goes, per unit of eye gain (at eyes 1: ~50 %). */
+const WHITES_NEUTRAL = 2.2;
 /** Luma difference (0..255) from which the blur is not applied at all (an edge, not skin). */
 const EDGE_LEVEL = 28;
 
@@ -69,9 +72,10 @@ async function retouchTones(
   const out = new Uint8Array(img.pixels);
   if (faces.length === 0 || (params.smoothing <= 0 && params.eyes <= 0 && params.teeth <= 0)) return { pixels: out, width, height, changed: 0 };
   const meanWidth = faces.reduce((s, f) => s + f.box.width, 0) / faces.length;
-  const [skin, eyes, mouth, blurred] = await Promise.all([
+  const [skin, eyes, irises, mouth, blurred] = await Promise.all([
     params.smoothing > 0 ? (skinMask ?? faceMask(faces, width, height, "skin")) : null,
     params.eyes > 0 ? faceMask(faces, width, height, "eyes") : null,
+    params.eyes > 0 && faces.some((f) => f.landmarks?.irises) ? irisMask(faces, width, height) : null,
     // "teeth" is the opening between the lips where a face has landmarks, the mouth ellipse where not.
     params.teeth > 0 ? faceMask(faces, width, height, "teeth") : null,
     params.smoothing > 0
@@ -113,6 +117,15 @@ async function retouchTones(
       r += (255 - r) * w * (r / 255);
       g += (255 - g) * w * (g / 255);
       b += (255 - b) * w * (b / 255);
+      if (irises) {
+        // The whites (the opening less the iris) lose part of their cast (redness); the iris keeps its colour.
+        const whites = Math.max(0, me - (irises[i] as number)) / 255;
+        const d = whites * eyeGain * WHITES_NEUTRAL;
+        const y = 0.299 * r + 0.587 * g + 0.114 * b;
+        r += (y - r) * d;
+        g += (y - g) * d;
+        b += (y - b) * d;
+      }
     }
     if (mm > 0) {
       const luma = (0.299 * r + 0.587 * g + 0.114 * b) / 255;

@@ -1,6 +1,6 @@
 import type { JobContext } from "@crealia/kernel/sdk";
 import type { FaceModelChoice } from "../detect/detector.js";
-import { detectAndStore, type FaceCtx } from "../service.js";
+import { detectAndStore, type FaceCtx, irisFetched } from "../service.js";
 
 export interface DetectPayload {
   assetId: string;
@@ -14,11 +14,15 @@ export interface DetectPayload {
 export async function detectJob(ctx: FaceCtx, job: JobContext<DetectPayload>) {
   const { assetId, version, model, minScore } = job.payload;
   const landmarks = job.payload.landmarks === true;
+  // The irises refine the mesh's eyes whenever `iris` was fetched (decided here, not by the route, so
+  // queued jobs pick it up); a damaged file fails the job with the kernel's checksum error.
+  const iris = landmarks && (await irisFetched(ctx));
   await job.progress(0.1);
   const { stored, run } = await detectAndStore(ctx, { tenantId: job.tenantId, signal: job.signal, jobType: "face.detect" }, assetId, version, {
     model,
     minScore,
     landmarks,
+    iris,
   });
   return {
     status: "detected",
@@ -26,6 +30,7 @@ export async function detectJob(ctx: FaceCtx, job: JobContext<DetectPayload>) {
     version,
     model,
     landmarks,
+    iris,
     count: stored.faces.length,
     faces: stored.faces,
     width: stored.width,

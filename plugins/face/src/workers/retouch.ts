@@ -2,7 +2,7 @@ import type { JobContext } from "@crealia/kernel/sdk";
 import type { FaceModelChoice } from "../detect/detector.js";
 import { encodeLike } from "../image.js";
 import { type RetouchParams, retouch } from "../retouch/retouch.js";
-import { detectAndStore, type FaceCtx, loadPixels, meshInstalled } from "../service.js";
+import { detectAndStore, type FaceCtx, irisInstalled, loadPixels, meshInstalled } from "../service.js";
 import { DetectionStore } from "../store.js";
 
 export interface RetouchPayload extends RetouchParams {
@@ -20,10 +20,18 @@ export async function retouchJob(ctx: FaceCtx, job: JobContext<RetouchPayload>) 
   // Landmarks whenever the mesh is there (finer masks); the warps cannot do without them.
   const warps = (job.payload.eyeEnlarge ?? 0) > 0 || (job.payload.faceSlim ?? 0) > 0;
   const landmarks = warps || (await meshInstalled(ctx));
-  const usable = found && found.width === img.width && found.height === img.height && (!landmarks || found.faces.every((f) => f.landmarks));
+  // Irises (finer eye masks) when the model is there and sound; a refinement, never a reason to fail.
+  const iris = landmarks && (await irisInstalled(ctx));
+  const usable =
+    found &&
+    found.width === img.width &&
+    found.height === img.height &&
+    (!landmarks || found.faces.every((f) => f.landmarks)) &&
+    (!iris || found.faces.every((f) => f.landmarks?.irises));
   const detection = usable
     ? found
-    : (await detectAndStore(ctx, { tenantId: job.tenantId, signal: job.signal, jobType: "face.retouch" }, assetId, version, { model, landmarks, img })).stored;
+    : (await detectAndStore(ctx, { tenantId: job.tenantId, signal: job.signal, jobType: "face.retouch" }, assetId, version, { model, landmarks, iris, img }))
+        .stored;
   await job.progress(0.4);
   if (job.signal.aborted) throw new Error("cancelled");
   if (detection.faces.length === 0) {
