@@ -9,6 +9,7 @@ import path from "node:path";
 import type { InjectOptions, LightMyRequestResponse } from "fastify";
 import { loadConfig } from "../config.js";
 import { type Database, openDatabase } from "../db/database.js";
+import type { AssetJson } from "../http/api-types.js";
 import { HeaderIdentityResolver } from "../identity/identity-resolver.js";
 import type { IdentityOptions } from "../identity/identity-service.js";
 import { MemoryNotificationChannel } from "../identity/notifier.js";
@@ -17,9 +18,11 @@ import { createLogger, type Logger } from "../logger.js";
 import { type DiscoveryResult, readPluginPackage } from "../plugins/discovery.js";
 import type { JobRecord } from "../sdk/context.js";
 import type { Tenant } from "../tenancy/tenant-service.js";
+import { multipart } from "./multipart.js";
 import { createScratchPostgres } from "./test-databases.js";
 
 export { cachedModelPath, directModels, ensureModel, installModel, installTamperedModel, sharedModelCache, uninstallModel } from "./models.js";
+export { multipart } from "./multipart.js";
 export { createScratchPostgres, testPostgresAdminUrl } from "./test-databases.js";
 
 export interface TestKernelOptions {
@@ -43,6 +46,17 @@ export interface TestKernelOptions {
   identity?: Omit<IdentityOptions, "notifier">;
   /** CREALIA_PUBLIC_URL of the kernel. */
   publicUrl?: string;
+}
+
+export interface UploadOptions {
+  /** Tenant id the upload runs as (default tenant otherwise). */
+  tenant?: string;
+  /** Content type of the file part (default application/octet-stream; the kernel sniffs the bytes). */
+  contentType?: string;
+  /** Wait for the ingest job and require it to succeed (default true). */
+  waitForIngest?: boolean;
+  /** How long to wait for the ingest job (`waitForJob`'s default otherwise). */
+  timeoutMs?: number;
 }
 
 /** A user signed up and signed in through the API (accounts mode). */
@@ -74,6 +88,12 @@ export interface TestKernel {
   graphql(query: string, variables?: Record<string, unknown>, options?: { tenant?: string }): Promise<{ data?: unknown; errors?: { message: string }[] }>;
   createTenant(slug: string): Promise<Tenant>;
   waitForJob(jobId: string, options?: { timeoutMs?: number; tenant?: string }): Promise<JobRecord>;
+  /**
+   * Uploads a file with POST /api/assets (multipart, through `inject`) and, unless `waitForIngest`
+   * is false, waits for its ingest job; throws with the response or the job's error when the
+   * upload is not 201 or the ingest did not succeed.
+   */
+  upload(name: string, data: Buffer, options?: UploadOptions): Promise<{ assetId: string; jobId: string; asset: AssetJson }>;
   /** Accounts mode: signs up a user (with a tenant of their own) and signs them in. */
   signUp(email: string, options?: { password?: string; name?: string }): Promise<TestUser>;
   /** Makes a user a member of a tenant with a role, as the system (no permission checks). */
@@ -130,6 +150,16 @@ export async function createTestKernel(options: TestKernelOptions): Promise<Test
       headers: { ...(rest.headers ?? {}), ...(tenant ? { "x-crealia-test-tenant": tenant } : {}) },
     }) as Promise<LightMyRequestResponse>;
 
+  const waitForJob: TestKernel["waitForJob"] = async (jobId, opts) => {
+    const deadline = Date.now() + (opts?.timeoutMs ?? 10_000);
+    for (;;) {
+      const job = await kernel.jobs.store.get(jobId);
+      if (job && ["succeeded", "failed", "cancelled"].includes(job.status)) return job;
+      if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job?.status ?? "missing"} after ${opts?.timeoutMs ?? 10_000} ms`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+
   const signInAs = async (
     user: Omit<TestUser, "inject" | "graphql" | "signInTo" | "tenantId" | "accessToken" | "refreshToken" | "sessionId">,
     tenantId?: string,
@@ -176,14 +206,16 @@ export async function createTestKernel(options: TestKernelOptions): Promise<Test
       return res.json();
     },
     createTenant: (slug) => kernel.tenants.create(slug, slug),
-    async waitForJob(jobId, opts) {
-      const deadline = Date.now() + (opts?.timeoutMs ?? 10_000);
-      for (;;) {
-        const job = await kernel.jobs.store.get(jobId);
-        if (job && ["succeeded", "failed", "cancelled"].includes(job.status)) return job;
-        if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job?.status ?? "missing"} after ${opts?.timeoutMs ?? 10_000} ms`);
-        await new Promise((r) => setTimeout(r, 20));
+    waitForJob,
+    async upload(name, data, opts) {
+      const res = await inject({ method: "POST", url: "/api/assets", ...multipart({ name, data, type: opts?.contentType }), tenant: opts?.tenant });
+      if (res.statusCode !== 201) throw new Error(`upload of ${name} failed: ${res.statusCode} ${res.body}`);
+      const { asset, jobId } = res.json() as { asset: AssetJson; jobId: string };
+      if (opts?.waitForIngest !== false) {
+        const job = await waitForJob(jobId, { timeoutMs: opts?.timeoutMs });
+        if (job.status !== "succeeded") throw new Error(`ingest of ${name} (job ${jobId}) ${job.status}: ${JSON.stringify(job.error)}`);
       }
+      return { assetId: asset.id, jobId, asset };
     },
     async close() {
       await kernel.stop({ closeDatabase: false });

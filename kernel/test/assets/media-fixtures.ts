@@ -5,6 +5,8 @@ import { promisify } from "node:util";
 import { deflateSync } from "node:zlib";
 import sharp from "sharp";
 
+export { multipart } from "../../src/testing/multipart.js";
+
 const run = promisify(execFile);
 
 /** A JPEG with camera EXIF, made by sharp. */
@@ -82,19 +84,4 @@ export async function testAudio(dir: string): Promise<Buffer> {
   const file = path.join(dir, "tone.wav");
   await run("/usr/bin/ffmpeg", ["-y", "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=220:duration=1", file]);
   return readFile(file);
-}
-
-/** A multipart/form-data body with one file and some text fields. */
-export function multipart(file: { name: string; data: Buffer; type?: string }, fields: Record<string, string> = {}) {
-  const boundary = `----crealia${Math.random().toString(16).slice(2)}`;
-  const parts: Buffer[] = [];
-  for (const [k, v] of Object.entries(fields)) parts.push(Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
-  parts.push(
-    Buffer.from(
-      `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${file.name}"\r\ncontent-type: ${file.type ?? "application/octet-stream"}\r\n\r\n`,
-    ),
-    file.data,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  );
-  return { payload: Buffer.concat(parts), headers: { "content-type": `multipart/form-data; boundary=${boundary}` } };
 }

@@ -7,27 +7,11 @@ import { productScene } from "./fixtures.js";
 
 const pluginDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-function multipart(name: string, data: Buffer) {
-  const boundary = `----cutout${Math.random().toString(16).slice(2)}`;
-  const payload = Buffer.concat([
-    Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${name}"\r\ncontent-type: application/octet-stream\r\n\r\n`),
-    data,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
-  return { payload, headers: { "content-type": `multipart/form-data; boundary=${boundary}` } };
-}
-
 // Its own kernel: a model loaded once stays warm in the worker, so the damaged file must be the first one it sees.
 describe("cutout: damaged or missing model files, and a panorama", { timeout: 120_000 }, () => {
   let t: TestKernel;
   let ballId: string;
-  const upload = async (name: string, data: Buffer) => {
-    const res = await t.inject({ method: "POST", url: "/api/assets", ...multipart(name, data) });
-    expect(res.statusCode, res.body).toBeLessThan(300);
-    const ingest = await t.waitForJob(res.json().jobId, { timeoutMs: 30_000 });
-    expect(ingest.status, JSON.stringify(ingest.error)).toBe("succeeded");
-    return res.json().asset.id as string;
-  };
+  const upload = async (name: string, data: Buffer) => (await t.upload(name, data, { timeoutMs: 30_000 })).assetId;
   const queue = (payload: Record<string, unknown>) =>
     t.kernel.jobs.enqueue(
       "cutout",

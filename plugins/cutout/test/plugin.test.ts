@@ -7,16 +7,6 @@ import { productScene, scoreAlpha } from "./fixtures.js";
 
 const pluginDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-function multipart(name: string, data: Buffer) {
-  const boundary = `----cutout${Math.random().toString(16).slice(2)}`;
-  const payload = Buffer.concat([
-    Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${name}"\r\ncontent-type: application/octet-stream\r\n\r\n`),
-    data,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
-  return { payload, headers: { "content-type": `multipart/form-data; boundary=${boundary}` } };
-}
-
 describe("cutout plugin in a test kernel (isnet-small on the CPU)", { timeout: 90_000 }, () => {
   let t: TestKernel;
   let assetId: string;
@@ -25,9 +15,7 @@ describe("cutout plugin in a test kernel (isnet-small on the CPU)", { timeout: 9
     t = await createTestKernel({ plugins: [pluginDir] });
     const scene = await productScene(640, 480);
     disc = scene.disc;
-    const up = await t.inject({ method: "POST", url: "/api/assets", ...multipart("ball.jpg", scene.image) });
-    assetId = up.json().asset.id;
-    await t.waitForJob(up.json().jobId);
+    ({ assetId } = await t.upload("ball.jpg", scene.image));
   });
   afterAll(() => t?.close());
 
@@ -77,19 +65,18 @@ describe("cutout plugin in a test kernel (isnet-small on the CPU)", { timeout: 9
 
   test("a batch of product photos: one parent job, each child a 1:1 white-background listing image", async () => {
     const second = await productScene(480, 640);
-    const up = await t.inject({ method: "POST", url: "/api/assets", ...multipart("ball-2.jpg", second.image) });
-    await t.waitForJob(up.json().jobId);
+    const up = await t.upload("ball-2.jpg", second.image);
     const res = await t.inject({
       method: "POST",
       url: "/api/p/cutout/v1/batch",
-      payload: { assetIds: [assetId, up.json().asset.id], background: { kind: "product", size: 1000 }, format: "jpeg" },
+      payload: { assetIds: [assetId, up.assetId], background: { kind: "product", size: 1000 }, format: "jpeg" },
     });
     expect(res.statusCode, res.body).toBe(202);
     const parent = await t.waitForJob(res.json().jobId, { timeoutMs: 60_000 });
     expect(parent).toMatchObject({ type: "kernel.batch", status: "succeeded", result: { total: 2, succeeded: 2, failed: 0 } });
     const child = await t.waitForJob(res.json().children[1]);
     await t.waitForJob((child.result as { ingestJobId: string }).ingestJobId);
-    const bytes = (await t.inject({ method: "GET", url: `/api/assets/${up.json().asset.id}/files/original?version=2` })).rawPayload;
+    const bytes = (await t.inject({ method: "GET", url: `/api/assets/${up.assetId}/files/original?version=2` })).rawPayload;
     const { data, info } = await sharp(bytes).raw().toBuffer({ resolveWithObject: true });
     expect([info.width, info.height]).toEqual([1000, 1000]);
     expect(Math.min(...data.subarray(0, 30))).toBeGreaterThan(245); // white corner

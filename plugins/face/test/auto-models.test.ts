@@ -16,18 +16,7 @@ describe("face: model auto uses the detector models that were fetched", { timeou
   let t: TestKernel;
   let groupId: string;
   let portraitId: string;
-  const upload = async (name: string, image: Buffer) => {
-    const boundary = "----faceauto";
-    const payload = Buffer.concat([
-      Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${name}"\r\ncontent-type: image/jpeg\r\n\r\n`),
-      image,
-      Buffer.from(`\r\n--${boundary}--\r\n`),
-    ]);
-    const res = await t.inject({ method: "POST", url: "/api/assets", payload, headers: { "content-type": `multipart/form-data; boundary=${boundary}` } });
-    expect(res.statusCode, res.body).toBeLessThan(300);
-    expect((await t.waitForJob(res.json().jobId, { timeoutMs: 30_000 })).status).toBe("succeeded");
-    return res.json().asset.id as string;
-  };
+  const upload = async (name: string, image: Buffer) => (await t.upload(name, image, { contentType: "image/jpeg", timeoutMs: 30_000 })).assetId;
   const detect = async (assetId: string) => {
     const res = await t.inject({ method: "POST", url: `/api/p/face/v1/assets/${assetId}/detect`, payload: {} });
     expect(res.statusCode, res.body).toBe(202);

@@ -20,17 +20,8 @@ describe("face: a damaged iris model, then irises through REST and GraphQL", { t
 
   beforeAll(async () => {
     t = await createTestKernel({ plugins: [filtersStub, pluginDir] });
-    const boundary = "----faceiris";
     const image = (await facesScene(480, 640, [{ x: 90, y: 80, size: 300 }])).image;
-    const payload = Buffer.concat([
-      Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="portrait.jpg"\r\ncontent-type: image/jpeg\r\n\r\n`),
-      image,
-      Buffer.from(`\r\n--${boundary}--\r\n`),
-    ]);
-    const res = await t.inject({ method: "POST", url: "/api/assets", payload, headers: { "content-type": `multipart/form-data; boundary=${boundary}` } });
-    expect(res.statusCode, res.body).toBeLessThan(300);
-    expect((await t.waitForJob(res.json().jobId, { timeoutMs: 30_000 })).status).toBe("succeeded");
-    portraitId = res.json().asset.id;
+    ({ assetId: portraitId } = await t.upload("portrait.jpg", image, { contentType: "image/jpeg", timeoutMs: 30_000 }));
     await installModel(t, "blazeface-front");
     await installModel(t, "facemesh");
   });

@@ -33,20 +33,8 @@ async function until<T>(fn: () => T | undefined | null | false, what: string, ti
 }
 
 test("the retouch sliders, eye enlarge, face slim and blemishes included, go to the retouch job; its version is committed", { timeout: 120_000 }, async () => {
-  const boundary = "----facepanel";
   const { image } = await facesScene(480, 640, [{ x: 90, y: 80, size: 300 }]);
-  const upload = await t.inject({
-    method: "POST",
-    url: "/api/assets",
-    payload: Buffer.concat([
-      Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="portrait.jpg"\r\ncontent-type: image/jpeg\r\n\r\n`),
-      image,
-      Buffer.from(`\r\n--${boundary}--\r\n`),
-    ]),
-    headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
-  });
-  expect((await t.waitForJob(upload.json().jobId)).status).toBe("succeeded");
-  const assetId = upload.json().asset.id as string;
+  const { assetId } = await t.upload("portrait.jpg", image, { contentType: "image/jpeg" });
 
   const dom = new JSDOM("<!doctype html><main></main>");
   const element = dom.window.document.querySelector("main") as HTMLElement;

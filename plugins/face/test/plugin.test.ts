@@ -10,25 +10,10 @@ const pluginDir = path.resolve(here, "..");
 // A stand-in for the filters plugin that declares `filters.mask` and calls providers as its renderer does.
 const filtersStub = path.join(here, "fixtures/filters-stub");
 
-function multipart(name: string, data: Buffer) {
-  const boundary = `----face${Math.random().toString(16).slice(2)}`;
-  const payload = Buffer.concat([
-    Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${name}"\r\ncontent-type: application/octet-stream\r\n\r\n`),
-    data,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
-  return { payload, headers: { "content-type": `multipart/form-data; boundary=${boundary}` } };
-}
-
 describe("face plugin in a test kernel", { timeout: 60_000 }, () => {
   let t: TestKernel;
   let groupId: string;
-  const upload = async (name: string, data: Buffer, tenant?: string) => {
-    const res = await t.inject({ method: "POST", url: "/api/assets", tenant, ...multipart(name, data) });
-    expect(res.statusCode, res.body).toBeLessThan(300);
-    await t.waitForJob(res.json().jobId);
-    return res.json().asset.id as string;
-  };
+  const upload = async (name: string, data: Buffer, tenant?: string) => (await t.upload(name, data, { tenant })).assetId;
 
   beforeAll(async () => {
     t = await createTestKernel({ plugins: [filtersStub, pluginDir] });

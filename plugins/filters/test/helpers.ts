@@ -117,26 +117,9 @@ export function std(xs: number[]) {
   return Math.sqrt(mean(xs.map((x) => (x - m) ** 2)));
 }
 
-/** A multipart/form-data body with one file (what POST /api/assets takes). */
-export function multipart(file: { name: string; data: Buffer; type?: string }) {
-  const boundary = `----crealia${Math.random().toString(16).slice(2)}`;
-  const payload = Buffer.concat([
-    Buffer.from(
-      `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${file.name}"\r\ncontent-type: ${file.type ?? "application/octet-stream"}\r\n\r\n`,
-    ),
-    file.data,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
-  return { payload, headers: { "content-type": `multipart/form-data; boundary=${boundary}` } };
-}
-
 /** Uploads an image through the kernel and waits for its ingest; returns the asset id. */
 export async function upload(t: TestKernel, data: Buffer, name = "photo.jpg", tenant?: string): Promise<string> {
-  const res = await t.inject({ method: "POST", url: "/api/assets", ...multipart({ name, data }), tenant });
-  if (res.statusCode !== 201) throw new Error(`upload failed: ${res.statusCode} ${res.body}`);
-  const job = await t.waitForJob(res.json().jobId, { timeoutMs: 20_000 });
-  if (job.status !== "succeeded") throw new Error(`ingest failed: ${JSON.stringify(job.error)}`);
-  return res.json().asset.id;
+  return (await t.upload(name, data, { tenant, timeoutMs: 20_000 })).assetId;
 }
 
 /** A JPEG with camera EXIF and a GPS position. */

@@ -15,7 +15,7 @@ import { sampleCube } from "../src/render/color/cube.js";
 import { compileColor, globalColorSpec } from "../src/render/color/program.js";
 import { programToCube } from "../src/video/bake-cube.js";
 import { flipChain, notForVideo, videoEffect } from "../src/video/effect.js";
-import { develop, multipart, pluginDir } from "./helpers.js";
+import { develop, pluginDir } from "./helpers.js";
 
 const run = promisify(execFile);
 const videoDir = path.resolve(pluginDir, "..", "video");
@@ -134,10 +134,7 @@ describe("with the video plugin", () => {
     dir = mkdtempSync(path.join(os.tmpdir(), "filters-video-"));
     source = await patchesVideo(dir);
     t = await createTestKernel({ plugins: [pluginDir, videoDir] });
-    const res = await t.inject({ method: "POST", url: "/api/assets", ...multipart({ name: "patches.mp4", data: readFileSync(source) }) });
-    expect(res.statusCode, res.body).toBe(201);
-    expect((await t.waitForJob(res.json().jobId, { timeoutMs: 20_000 })).status).toBe("succeeded");
-    assetId = res.json().asset.id;
+    ({ assetId } = await t.upload("patches.mp4", readFileSync(source), { timeoutMs: 20_000 }));
   }, 60_000);
   afterAll(async () => {
     await t?.close();

@@ -100,15 +100,7 @@ describe("upscale jobs on the registry model in a test kernel", { timeout: 180_0
     const png = await sharp(img.pixels, { raw: { width: img.width, height: img.height, channels: 3 } })
       .png()
       .toBuffer();
-    const boundary = "----upscalemodel";
-    const payload = Buffer.concat([
-      Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="p.png"\r\ncontent-type: image/png\r\n\r\n`),
-      png,
-      Buffer.from(`\r\n--${boundary}--\r\n`),
-    ]);
-    const up = await t.inject({ method: "POST", url: "/api/assets", payload, headers: { "content-type": `multipart/form-data; boundary=${boundary}` } });
-    assetId = up.json().asset.id;
-    await t.waitForJob(up.json().jobId);
+    ({ assetId } = await t.upload("p.png", png, { contentType: "image/png" }));
     // Only the backend is named: the model is the settings' default.
     const set = await t.inject({
       method: "PATCH",

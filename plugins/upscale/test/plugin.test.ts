@@ -7,16 +7,6 @@ import { type StubServer, startSdWebUiStub } from "./sdwebui-stub.js";
 
 const pluginDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-function multipart(name: string, data: Buffer) {
-  const boundary = `----upscale${Math.random().toString(16).slice(2)}`;
-  const payload = Buffer.concat([
-    Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${name}"\r\ncontent-type: application/octet-stream\r\n\r\n`),
-    data,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
-  return { payload, headers: { "content-type": `multipart/form-data; boundary=${boundary}` } };
-}
-
 /** A smooth test pattern (PNG) the resizes can be compared on. */
 async function testPattern(width: number, height: number): Promise<Buffer> {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><defs><linearGradient id="g"><stop offset="0" stop-color="#2050c0"/><stop offset="1" stop-color="#f0c040"/></linearGradient></defs><rect width="100%" height="100%" fill="url(#g)"/><circle cx="${width / 2}" cy="${height / 2}" r="${height / 3}" fill="#c03030"/></svg>`;
@@ -39,9 +29,7 @@ describe("upscale plugin in a test kernel", { timeout: 60_000 }, () => {
 
   beforeAll(async () => {
     [t, stub] = await Promise.all([createTestKernel({ plugins: [pluginDir] }), startSdWebUiStub({ auth: "crealia:s3cret" })]);
-    const up = await t.inject({ method: "POST", url: "/api/assets", ...multipart("pattern.png", await testPattern(150, 100)) });
-    assetId = up.json().asset.id;
-    await t.waitForJob(up.json().jobId);
+    ({ assetId } = await t.upload("pattern.png", await testPattern(150, 100)));
   });
   afterAll(async () => {
     await t?.close();

@@ -14,21 +14,8 @@ let t: TestKernel;
 let dir: string;
 const assets: Record<string, string> = {};
 
-function multipart(name: string, data: Buffer) {
-  const boundary = `----video${Math.random().toString(16).slice(2)}`;
-  const payload = Buffer.concat([
-    Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${name}"\r\ncontent-type: application/octet-stream\r\n\r\n`),
-    data,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
-  return { payload, headers: { "content-type": `multipart/form-data; boundary=${boundary}` } };
-}
-
 async function upload(name: string, file: string | Buffer): Promise<string> {
-  const res = await t.inject({ method: "POST", url: "/api/assets", ...multipart(name, typeof file === "string" ? readFileSync(file) : file) });
-  expect(res.statusCode, res.body).toBeLessThan(300);
-  await t.waitForJob(res.json().jobId, { timeoutMs: 20_000 });
-  return res.json().asset.id;
+  return (await t.upload(name, typeof file === "string" ? readFileSync(file) : file, { timeoutMs: 20_000 })).assetId;
 }
 
 /** Pids of ffmpeg processes whose command line names the job (its work folder does). */
@@ -265,10 +252,9 @@ describe("rendering", () => {
     // only decoding finds that most of its frames are gone.
     const whole = await makeClip(dir, "whole.mp4", 4, { size: "320x180", faststart: true });
     const truncated = readFileSync(whole).subarray(0, Math.floor(statSync(whole).size * 0.4));
-    const res0 = await t.inject({ method: "POST", url: "/api/assets", ...multipart("truncated.mp4", truncated) });
-    expect(res0.statusCode, res0.body).toBeLessThan(300);
-    const ingest = await t.waitForJob(res0.json().jobId, { timeoutMs: 20_000 });
-    const corrupt = res0.json().asset.id as string;
+    const up = await t.upload("truncated.mp4", truncated, { waitForIngest: false });
+    const ingest = await t.waitForJob(up.jobId, { timeoutMs: 20_000 });
+    const corrupt = up.assetId;
     const p = await newProject();
     let res = await cmd(p, { type: "addClip", trackId: p.doc.tracks[0]?.id, assetId: corrupt, in: 0, out: 4 });
     if (ingest.status !== "succeeded") {

@@ -19,24 +19,11 @@ let t: TestKernel;
 let dir: string;
 let clip: string;
 
-function multipart(name: string, data: Buffer) {
-  const boundary = `----video${Math.random().toString(16).slice(2)}`;
-  const payload = Buffer.concat([
-    Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${name}"\r\ncontent-type: application/octet-stream\r\n\r\n`),
-    data,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
-  return { payload, headers: { "content-type": `multipart/form-data; boundary=${boundary}` } };
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), "video-postgres-"));
   const file = await makeClip(dir, "clip.mp4", 2);
   t = await createTestKernel({ plugins: [pluginDir], database: "postgres" });
-  const res = await t.inject({ method: "POST", url: "/api/assets", ...multipart("clip.mp4", readFileSync(file)) });
-  expect(res.statusCode, res.body).toBeLessThan(300);
-  await t.waitForJob(res.json().jobId, { timeoutMs: 20_000 });
-  clip = res.json().asset.id;
+  ({ assetId: clip } = await t.upload("clip.mp4", readFileSync(file), { timeoutMs: 20_000 }));
 }, 90_000);
 afterAll(async () => {
   await t?.close();

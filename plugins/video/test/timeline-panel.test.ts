@@ -71,14 +71,7 @@ describe("mounted on a test kernel", () => {
     dir = mkdtempSync(path.join(os.tmpdir(), "video-panel-"));
     const clip = await makeClip(dir, "clip.mp4", 3);
     t = await createTestKernel({ plugins: [pluginDir] });
-    const boundary = "----panel";
-    const payload = Buffer.concat([
-      Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="clip.mp4"\r\ncontent-type: video/mp4\r\n\r\n`),
-      readFileSync(clip),
-      Buffer.from(`\r\n--${boundary}--\r\n`),
-    ]);
-    const res = await t.inject({ method: "POST", url: "/api/assets", payload, headers: { "content-type": `multipart/form-data; boundary=${boundary}` } });
-    await t.waitForJob(res.json().jobId, { timeoutMs: 20_000 });
+    await t.upload("clip.mp4", readFileSync(clip), { contentType: "video/mp4", timeoutMs: 20_000 });
     dom = new JSDOM("<!doctype html><main></main>");
     // The panel builds its DOM with the page's document, as the studio gives it.
     (globalThis as { document?: Document }).document = dom.window.document;
