@@ -7,6 +7,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { createTestKernel, installModel, type TestKernel } from "@crealia/kernel/testing";
 import { JSDOM } from "jsdom";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { facesScene } from "./fixtures.js";
 
@@ -103,6 +104,51 @@ test("the retouch sliders, eye enlarge, face slim and blemishes included, go to 
   expect(jobs.map((j) => j.result.blemishesRemoved)).toEqual([[0]]);
   unmount();
   expect(element.textContent).toBe("");
+});
+
+test("after detection, the mask picker previews the mask a retouch step works through: lips cover less than skin", { timeout: 120_000 }, async () => {
+  const { image } = await facesScene(480, 640, [{ x: 90, y: 80, size: 300 }]);
+  const { assetId } = await t.upload("mask-portrait.jpg", image, { contentType: "image/jpeg" });
+  const dom = new JSDOM("<!doctype html><main></main>");
+  const element = dom.window.document.querySelector("main") as HTMLElement;
+  const previews: string[] = [];
+  const sdk = {
+    api: {
+      base: API,
+      async request(method: string, url: string, body: Record<string, unknown>) {
+        const res = await t.inject({ method: method as "POST", url, payload: body });
+        if (res.statusCode >= 400) throw new Error(res.json().error.message);
+        return res.json();
+      },
+    },
+    asset: { current: () => ({ id: assetId, kind: "image" }), subscribe: () => () => {} },
+    jobs: { watch: () => () => {}, untilEnded: (jobId: string) => t.waitForJob(jobId, { timeoutMs: 60_000 }) },
+    toast: () => {},
+    editor: { setPreview: (url: string) => previews.push(url), commit: () => {} },
+  };
+  const mod = (await import(pathToFileURL(path.join(pluginDir, "ui", "face.js")).href)) as { mount: (el: HTMLElement, sdk: unknown) => () => void };
+  const unmount = mod.mount(element, sdk);
+  const $ = <T extends Element>(sel: string) => element.querySelector(sel) as T;
+  $<HTMLButtonElement>("[data-testid=face-detect]").click();
+  await until(() => $("[data-testid=face-count]").textContent === "1 face found.", "the detection");
+
+  // The mean of the mask's pixels: how much of the photo a step would touch.
+  const coverage = async (kind: string) => {
+    $<HTMLSelectElement>("[data-testid=face-mask-kind]").value = kind;
+    $<HTMLButtonElement>("[data-testid=face-mask]").click();
+    const url = previews.at(-1) as string;
+    expect(url).toBe(`${API}/assets/${assetId}/mask.png?kind=${kind}&width=1024`);
+    const res = await t.inject({ method: "GET", url });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers["content-type"]).toBe("image/png");
+    const { data } = await sharp(res.rawPayload).raw().toBuffer({ resolveWithObject: true });
+    return data.reduce((sum, v) => sum + v, 0) / data.length;
+  };
+  const skin = await coverage("skin");
+  const lips = await coverage("lips");
+  expect(lips).toBeGreaterThan(0);
+  expect(lips).toBeLessThan(skin / 3);
+  unmount();
 });
 
 describe("the retouch toast", () => {

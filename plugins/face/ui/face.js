@@ -1,4 +1,4 @@
-// Editor tool "Face": detect faces, look at the skin mask, retouch with sliders.
+// Editor tool "Face": detect faces, look at the masks the retouch works through, retouch with sliders.
 // Plain DOM, laid out with the studio's panel form classes; everything through `sdk`.
 const slider = (param, label, value) =>
   `<label class="panel-field"><span>${label}</span><input type="range" min="0" max="1" step="0.05" value="${value}" data-param="${param}" /><output>${value}</output></label>`;
@@ -30,14 +30,25 @@ export function mount(element, sdk) {
         <h3>Faces</h3>
         <label class="panel-field"><span>Model</span>
           <select data-testid="face-model">
-            <option value="auto">Auto (both)</option>
+            <option value="auto">Auto (every detector installed)</option>
             <option value="front">Selfie / portrait</option>
             <option value="back">Group photo</option>
           </select>
         </label>
         <div class="panel-actions">
           <button type="button" class="button" data-testid="face-detect">Detect faces</button>
-          <button type="button" class="button" data-testid="face-mask">Show skin mask</button>
+        </div>
+        <label class="panel-field"><span>Mask</span>
+          <select data-testid="face-mask-kind">
+            <option value="skin">Skin</option>
+            <option value="eyes">Eyes</option>
+            <option value="lips">Lips</option>
+            <option value="teeth">Teeth</option>
+            <option value="faces">Whole faces</option>
+          </select>
+        </label>
+        <div class="panel-actions">
+          <button type="button" class="button" data-testid="face-mask">Show mask</button>
         </div>
         <p data-testid="face-count" class="panel-note" aria-live="polite">No faces detected yet.</p>
       </section>
@@ -107,7 +118,9 @@ export function mount(element, sdk) {
   const showMask = () => {
     const id = assetId();
     if (!id) return sdk.toast("Open a photo first.", "error");
-    sdk.editor?.setPreview(`${sdk.api.base}/assets/${id}/mask.png?kind=skin&width=1024`);
+    // The mask the retouch sliders work through, as a grey image over the canvas (white = full effect).
+    const kind = $("[data-testid=face-mask-kind]").value;
+    sdk.editor?.setPreview(`${sdk.api.base}/assets/${id}/mask.png?kind=${encodeURIComponent(kind)}&width=1024`);
   };
   const retouch = async () => {
     const params = Object.fromEntries(sliders.map((i) => [i.dataset.param, Number(i.value)]));
