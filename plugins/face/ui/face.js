@@ -30,7 +30,7 @@ export function mount(element, sdk) {
         <h3>Faces</h3>
         <label class="panel-field"><span>Model</span>
           <select data-testid="face-model">
-            <option value="auto">Auto (every detector installed)</option>
+            <option value="auto">Auto (installed detectors)</option>
             <option value="front">Selfie / portrait</option>
             <option value="back">Group photo</option>
           </select>
