@@ -10,7 +10,27 @@ import type { RetouchPayload } from "./workers/retouch.js";
 
 const MODEL = { type: "string", enum: ["front", "back", "auto"], default: "auto" } as const;
 const AMOUNT = { type: "number", minimum: 0, maximum: 1 } as const;
+const RETOUCH_PROPERTIES = {
+  smoothing: AMOUNT,
+  eyes: AMOUNT,
+  teeth: AMOUNT,
+  eyeEnlarge: AMOUNT,
+  faceSlim: AMOUNT,
+  blemishes: AMOUNT,
+  model: MODEL,
+} as const;
 const params = { type: "object", required: ["assetId"], properties: { assetId: { type: "string", format: "uuid" } } } as const;
+
+/** The retouch sliders (0..1 each) and the detector choice: one photo's or a batch's. */
+type RetouchBody = {
+  smoothing?: number;
+  eyes?: number;
+  teeth?: number;
+  eyeEnlarge?: number;
+  faceSlim?: number;
+  blemishes?: number;
+  model?: FaceModelChoice;
+};
 
 export function registerRoutes(ctx: PluginContext) {
   const store = new DetectionStore(ctx.db);
@@ -109,63 +129,70 @@ export function registerRoutes(ctx: PluginContext) {
     },
   );
 
-  ctx.http.post<{
-    Params: { assetId: string };
-    Body: {
-      smoothing?: number;
-      eyes?: number;
-      teeth?: number;
-      eyeEnlarge?: number;
-      faceSlim?: number;
-      blemishes?: number;
-      model?: FaceModelChoice;
-      version?: number;
-    };
-  }>(
+  ctx.http.post<{ Params: { assetId: string }; Body: RetouchBody & { version?: number } }>(
     "/assets/:assetId/retouch",
     {
       config: { permission: "face.retouch" },
       schema: {
         params,
+        body: { type: "object", additionalProperties: false, properties: { ...RETOUCH_PROPERTIES, version: { type: "integer", minimum: 1 } } },
+      },
+    },
+    async (req, reply) => {
+      const { tenantId, userId } = req.identity;
+      const payload = await retouchPayload(tenantId, req.params.assetId, req.body ?? {});
+      const job = await ctx.jobs.enqueue("face.retouch", payload, { tenantId, userId, assetId: req.params.assetId });
+      return reply.status(202).send({ jobId: job.id, version: payload.version });
+    },
+  );
+
+  /** Many photos with the same sliders: one parent job (`kernel.batch`) with a retouch child per photo. */
+  ctx.http.post<{ Body: RetouchBody & { assetIds: string[] } }>(
+    "/batch/retouch",
+    {
+      config: { permission: "face.retouch" },
+      schema: {
         body: {
           type: "object",
           additionalProperties: false,
+          required: ["assetIds"],
           properties: {
-            smoothing: AMOUNT,
-            eyes: AMOUNT,
-            teeth: AMOUNT,
-            eyeEnlarge: AMOUNT,
-            faceSlim: AMOUNT,
-            blemishes: AMOUNT,
-            model: MODEL,
-            version: { type: "integer", minimum: 1 },
+            ...RETOUCH_PROPERTIES,
+            assetIds: { type: "array", minItems: 1, maxItems: 500, uniqueItems: true, items: { type: "string", format: "uuid" } },
           },
         },
       },
     },
     async (req, reply) => {
       const { tenantId, userId } = req.identity;
-      const body = req.body ?? {};
-      const model = body.model ?? "auto";
-      const { version } = await imageVersion(ctx, tenantId, req.params.assetId, body.version);
-      // The warps move landmarks: they need the mesh, whether faces were detected already or not.
-      const warps = (body.eyeEnlarge ?? 0) > 0 || (body.faceSlim ?? 0) > 0;
-      const stored = await store.find(tenantId, req.params.assetId, version);
-      if (!stored || (warps && !stored.faces.every((f) => f.landmarks))) await requireModels(ctx, model, warps);
-      const payload: RetouchPayload = {
-        assetId: req.params.assetId,
-        version,
-        model,
-        smoothing: body.smoothing ?? 0.5,
-        eyes: body.eyes ?? 0.3,
-        teeth: body.teeth ?? 0.3,
-        eyeEnlarge: body.eyeEnlarge ?? 0,
-        faceSlim: body.faceSlim ?? 0,
-        // Off unless asked for: callers from before it existed get the same result.
-        blemishes: body.blemishes ?? 0,
-      };
-      const job = await ctx.jobs.enqueue("face.retouch", payload, { tenantId, userId, assetId: req.params.assetId });
-      return reply.status(202).send({ jobId: job.id, version });
+      const { assetIds, ...body } = req.body;
+      // Every photo is checked before anything is queued: one bad id refuses the batch with its reason.
+      const payloads: RetouchPayload[] = [];
+      for (const id of assetIds) payloads.push(await retouchPayload(tenantId, id, body));
+      const { parent, children } = await ctx.jobs.enqueueBatch("face.retouch", payloads, { tenantId, userId });
+      return reply.status(202).send({ jobId: parent.id, children: children.map((c) => c.id) });
     },
   );
+
+  /** Checks one photo for a retouch and gives the job payload; throws the 4xx/409 a caller should see. */
+  async function retouchPayload(tenantId: string, assetId: string, body: RetouchBody & { version?: number }): Promise<RetouchPayload> {
+    const model = body.model ?? "auto";
+    const { version } = await imageVersion(ctx, tenantId, assetId, body.version);
+    // The warps move landmarks: they need the mesh, whether faces were detected already or not.
+    const warps = (body.eyeEnlarge ?? 0) > 0 || (body.faceSlim ?? 0) > 0;
+    const stored = await store.find(tenantId, assetId, version);
+    if (!stored || (warps && !stored.faces.every((f) => f.landmarks))) await requireModels(ctx, model, warps);
+    return {
+      assetId,
+      version,
+      model,
+      smoothing: body.smoothing ?? 0.5,
+      eyes: body.eyes ?? 0.3,
+      teeth: body.teeth ?? 0.3,
+      eyeEnlarge: body.eyeEnlarge ?? 0,
+      faceSlim: body.faceSlim ?? 0,
+      // Off unless asked for: callers from before it existed get the same result.
+      blemishes: body.blemishes ?? 0,
+    };
+  }
 }

@@ -177,6 +177,32 @@ describe("face plugin in a test kernel", { timeout: 60_000 }, () => {
     expect(rt.result).toMatchObject({ status: "no-faces", newVersion: null });
   });
 
+  test("a batch retouch: one parent job, a child per photo (a photo without faces is left alone); an unknown photo refuses the whole batch", async () => {
+    const portrait = await upload("batch-portrait.jpg", (await facesScene(480, 640, [{ x: 90, y: 80, size: 300 }])).image);
+    const empty = await upload("batch-empty.jpg", (await facesScene(320, 240, [])).image);
+    const res = await t.inject({
+      method: "POST",
+      url: "/api/p/face/v1/batch/retouch",
+      payload: { assetIds: [portrait, empty], smoothing: 0.8, blemishes: 0.5 },
+    });
+    expect(res.statusCode, res.body).toBe(202);
+    const parent = await t.waitForJob(res.json().jobId, { timeoutMs: 60_000 });
+    expect(parent).toMatchObject({ type: "kernel.batch", status: "succeeded", result: { total: 2, succeeded: 2, failed: 0 } });
+    const [one, none] = await Promise.all((res.json().children as string[]).map((id) => t.waitForJob(id)));
+    expect(one?.result).toMatchObject({ status: "retouched", assetId: portrait, newVersion: 2, faces: 1, params: { smoothing: 0.8, blemishes: 0.5 } });
+    expect(none?.result).toMatchObject({ status: "no-faces", newVersion: null });
+
+    const before = (await t.inject({ method: "GET", url: "/api/jobs?type=face.retouch&limit=100" })).json().jobs.length;
+    const bad = await t.inject({
+      method: "POST",
+      url: "/api/p/face/v1/batch/retouch",
+      payload: { assetIds: [portrait, "00000000-0000-4000-8000-000000000000"] },
+    });
+    expect(bad.statusCode).toBe(404);
+    expect((await t.inject({ method: "GET", url: "/api/jobs?type=face.retouch&limit=100" })).json().jobs.length).toBe(before);
+    expect((await t.inject({ method: "POST", url: "/api/p/face/v1/batch/retouch", payload: { assetIds: [] } })).statusCode).toBe(400);
+  });
+
   test("other tenants see neither the asset nor its faces; bad input is refused at the edge", async () => {
     const other = await t.createTenant("face-other");
     const res = await t.inject({ method: "GET", url: `/api/p/face/v1/assets/${groupId}/faces`, tenant: other.id });
