@@ -7,41 +7,72 @@ import { FALLBACK_REASONS, planPasses, type UpscalePayload } from "./workers/ups
 
 const params = { type: "object", required: ["assetId"], properties: { assetId: { type: "string", format: "uuid" } } } as const;
 const PROMPT = { type: "string", minLength: 1, maxLength: 4000 } as const;
+const UPSCALE_PROPERTIES = {
+  scale: { type: "integer", enum: [2, 3, 4] },
+  fallback: { type: "string", enum: ["lanczos"] },
+} as const;
+
+/** What one upscale asks for: the factor, and whether a plain lanczos resize may stand in. */
+type UpscaleBody = { scale?: number; fallback?: "lanczos" };
 
 export function registerRoutes(ctx: PluginContext) {
-  ctx.http.post<{ Params: { assetId: string }; Body: { scale?: number; fallback?: "lanczos"; version?: number } }>(
+  ctx.http.post<{ Params: { assetId: string }; Body: UpscaleBody & { version?: number } }>(
     "/assets/:assetId/upscale",
     {
       config: { permission: "upscale.run" },
       schema: {
         params,
+        body: { type: "object", additionalProperties: false, properties: { ...UPSCALE_PROPERTIES, version: { type: "integer", minimum: 1 } } },
+      },
+    },
+    async (req, reply) => {
+      const { tenantId, userId } = req.identity;
+      const payload = await upscalePayload(tenantId, req.params.assetId, req.body ?? {});
+      const job = await ctx.jobs.enqueue("upscale.upscale", payload, { tenantId, userId, assetId: req.params.assetId });
+      return reply.status(202).send({ jobId: job.id, version: payload.version });
+    },
+  );
+
+  /** Many photos at one scale: one parent job (`kernel.batch`) with an upscale child per photo. */
+  ctx.http.post<{ Body: UpscaleBody & { assetIds: string[] } }>(
+    "/batch/upscale",
+    {
+      config: { permission: "upscale.run" },
+      schema: {
         body: {
           type: "object",
           additionalProperties: false,
+          required: ["assetIds"],
           properties: {
-            scale: { type: "integer", enum: [2, 3, 4] },
-            fallback: { type: "string", enum: ["lanczos"] },
-            version: { type: "integer", minimum: 1 },
+            ...UPSCALE_PROPERTIES,
+            assetIds: { type: "array", minItems: 1, maxItems: 500, uniqueItems: true, items: { type: "string", format: "uuid" } },
           },
         },
       },
     },
     async (req, reply) => {
       const { tenantId, userId } = req.identity;
-      const body = req.body ?? {};
-      const { version } = await imageVersion(ctx, tenantId, req.params.assetId, body.version);
-      const scale = body.scale ?? 2;
-      try {
-        planPasses((await resolveBackend(ctx, tenantId, "upscale")).backend, scale);
-      } catch (err) {
-        // The lanczos fallback only stands in for a missing backend or model, and only when asked for.
-        if (!(body.fallback === "lanczos" && FALLBACK_REASONS[(err as { code?: string }).code ?? ""])) throw err;
-      }
-      const payload: UpscalePayload = { assetId: req.params.assetId, version, scale, ...(body.fallback ? { fallback: body.fallback } : {}) };
-      const job = await ctx.jobs.enqueue("upscale.upscale", payload, { tenantId, userId, assetId: req.params.assetId });
-      return reply.status(202).send({ jobId: job.id, version });
+      const { assetIds, ...body } = req.body;
+      // Every photo (and the backend) is checked before anything is queued: one refusal refuses the batch.
+      const payloads: UpscalePayload[] = [];
+      for (const id of assetIds) payloads.push(await upscalePayload(tenantId, id, body));
+      const { parent, children } = await ctx.jobs.enqueueBatch("upscale.upscale", payloads, { tenantId, userId });
+      return reply.status(202).send({ jobId: parent.id, children: children.map((c) => c.id) });
     },
   );
+
+  /** Checks one photo and the tenant's backend for an upscale and gives the job payload; throws the 4xx/409 a caller should see. */
+  async function upscalePayload(tenantId: string, assetId: string, body: UpscaleBody & { version?: number }): Promise<UpscalePayload> {
+    const { version } = await imageVersion(ctx, tenantId, assetId, body.version);
+    const scale = body.scale ?? 2;
+    try {
+      planPasses((await resolveBackend(ctx, tenantId, "upscale")).backend, scale);
+    } catch (err) {
+      // The lanczos fallback only stands in for a missing backend or model, and only when asked for.
+      if (!(body.fallback === "lanczos" && FALLBACK_REASONS[(err as { code?: string }).code ?? ""])) throw err;
+    }
+    return { assetId, version, scale, ...(body.fallback ? { fallback: body.fallback } : {}) };
+  }
 
   ctx.http.post<{ Body: Omit<GeneratePayload, "width" | "height"> & { width?: number; height?: number } }>(
     "/generate",

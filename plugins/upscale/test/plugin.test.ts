@@ -87,9 +87,24 @@ describe("upscale plugin in a test kernel", { timeout: 60_000 }, () => {
     expect(job.result).toMatchObject({ backend: "onnx:waifu2x-upconv7-2x", fallback: null, width: 300, height: 200 });
     await t.waitForJob((job.result as { ingestJobId: string }).ingestJobId);
 
+    // A batch: one parent, a 2× child per photo, each from its current version (the first photo's is the 300×200 just made).
+    const second = await t.upload("pattern-2.png", await testPattern(120, 80));
+    const batch = await post("/batch/upscale", { assetIds: [assetId, second.assetId], scale: 2 });
+    expect(batch.statusCode, batch.body).toBe(202);
+    const parent = await t.waitForJob(batch.json().jobId, { timeoutMs: 60_000 });
+    expect(parent).toMatchObject({ type: "kernel.batch", status: "succeeded", result: { total: 2, succeeded: 2, failed: 0 } });
+    const sizes = await Promise.all((batch.json().children as string[]).map(async (id) => (await t.waitForJob(id)).result));
+    expect(sizes).toMatchObject([
+      { width: 600, height: 400 },
+      { width: 240, height: 160 },
+    ]);
+
     await settings({ backend: "none" });
     const off = await post(`/assets/${assetId}/upscale`, { scale: 2, version: 1 });
     expect(off.statusCode).toBe(409);
+    const queued = (await t.inject({ method: "GET", url: "/api/jobs?type=upscale.upscale&limit=100" })).json().jobs.length;
+    expect((await post("/batch/upscale", { assetIds: [assetId, second.assetId] })).statusCode).toBe(409);
+    expect((await t.inject({ method: "GET", url: "/api/jobs?type=upscale.upscale&limit=100" })).json().jobs.length).toBe(queued);
     expect(off.json().error).toMatchObject({ code: "UPSCALE_BACKEND_NOT_CONFIGURED", message: expect.stringContaining('backend "none"') });
     expect((await t.inject({ method: "GET", url: "/api/p/upscale/v1/backend" })).json()).toMatchObject({
       backend: "none",
