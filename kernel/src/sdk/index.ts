@@ -1,5 +1,6 @@
 /** @crealia/kernel/sdk — everything a plugin may import from the kernel. */
 
+export { assetIdsSchema } from "./batch.js";
 export type * from "./context.js";
 export { BATCH_JOB_TYPE } from "./context.js";
 export type { DefinedPlugin, PluginDefinition } from "./define-plugin.js";

@@ -1,4 +1,4 @@
-import type { PluginContext } from "@crealia/kernel/sdk";
+import { assetIdsSchema, type PluginContext } from "@crealia/kernel/sdk";
 import { cutoutError } from "./errors.js";
 import { CUTOUT_MODELS, type CutoutModel, imageVersion } from "./service.js";
 import type { BackgroundSpec, RemovePayload } from "./workers/remove.js";
@@ -94,7 +94,7 @@ export function registerRoutes(ctx: PluginContext) {
           required: ["assetIds"],
           properties: {
             ...removeProperties,
-            assetIds: { type: "array", minItems: 1, maxItems: 500, uniqueItems: true, items: { type: "string", format: "uuid" } },
+            assetIds: assetIdsSchema,
           },
         },
       },

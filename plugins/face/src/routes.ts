@@ -1,4 +1,4 @@
-import type { PluginContext } from "@crealia/kernel/sdk";
+import { assetIdsSchema, type PluginContext } from "@crealia/kernel/sdk";
 import sharp from "sharp";
 import { type FaceModelChoice, scaleFaces } from "./detect/detector.js";
 import { faceError } from "./errors.js";
@@ -158,7 +158,7 @@ export function registerRoutes(ctx: PluginContext) {
           required: ["assetIds"],
           properties: {
             ...RETOUCH_PROPERTIES,
-            assetIds: { type: "array", minItems: 1, maxItems: 500, uniqueItems: true, items: { type: "string", format: "uuid" } },
+            assetIds: assetIdsSchema,
           },
         },
       },

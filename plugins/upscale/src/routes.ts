@@ -1,4 +1,4 @@
-import type { PluginContext } from "@crealia/kernel/sdk";
+import { assetIdsSchema, type PluginContext } from "@crealia/kernel/sdk";
 import { sdWebUiUpscalers } from "./backends/sdwebui.js";
 import { imageVersion, onnxModelFor, resolveBackend, type UpscaleSettings } from "./service.js";
 import type { GeneratePayload } from "./workers/generate.js";
@@ -45,7 +45,7 @@ export function registerRoutes(ctx: PluginContext) {
           required: ["assetIds"],
           properties: {
             ...UPSCALE_PROPERTIES,
-            assetIds: { type: "array", minItems: 1, maxItems: 500, uniqueItems: true, items: { type: "string", format: "uuid" } },
+            assetIds: assetIdsSchema,
           },
         },
       },
