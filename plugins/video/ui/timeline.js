@@ -667,7 +667,9 @@ export function mount(element, sdk) {
 
   function head(track, index) {
     const toggle = (key) => run({ type: "setTrack", trackId: track.id, [key]: !track[key] });
-    const small = { padding: "3px 5px", minWidth: 0, lineHeight: 0 };
+    // The track header's small icon buttons: mute, lock, move up.
+    const trackButton = (props, iconName) =>
+      h("button", { class: "button", type: "button", style: { padding: "3px 5px", minWidth: 0, lineHeight: 0 }, ...props }, icon(iconName));
     return h(
       "div",
       {
@@ -684,44 +686,22 @@ export function mount(element, sdk) {
         },
       },
       h("span", { style: { flex: 1, overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" }, title: `${track.name} (${track.kind})` }, track.name),
-      h(
-        "button",
-        {
-          class: "button",
-          type: "button",
-          style: small,
-          title: "Mute",
-          "aria-label": `Mute ${track.name}`,
-          "aria-pressed": track.muted ? "true" : "false",
-          onclick: () => toggle("muted"),
-        },
-        icon(track.muted ? "muted" : "sound"),
+      trackButton(
+        { title: "Mute", "aria-label": `Mute ${track.name}`, "aria-pressed": track.muted ? "true" : "false", onclick: () => toggle("muted") },
+        track.muted ? "muted" : "sound",
       ),
-      h(
-        "button",
-        {
-          class: "button",
-          type: "button",
-          style: small,
-          title: "Lock",
-          "aria-label": `Lock ${track.name}`,
-          "aria-pressed": track.locked ? "true" : "false",
-          onclick: () => toggle("locked"),
-        },
-        icon(track.locked ? "locked" : "unlocked"),
+      trackButton(
+        { title: "Lock", "aria-label": `Lock ${track.name}`, "aria-pressed": track.locked ? "true" : "false", onclick: () => toggle("locked") },
+        track.locked ? "locked" : "unlocked",
       ),
-      h(
-        "button",
+      trackButton(
         {
-          class: "button",
-          type: "button",
-          style: small,
           title: "Move up",
           "aria-label": `Move ${track.name} up`,
           disabled: index === 0,
           onclick: () => run({ type: "reorderTrack", trackId: track.id, index: index - 1 }),
         },
-        icon("up"),
+        "up",
       ),
     );
   }
